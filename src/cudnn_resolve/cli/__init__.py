@@ -1,0 +1,102 @@
+"""The ``cudnn-resolve`` command line: argument parsing and formatting only.
+
+Each verb is a module with ``HELP``, ``configure_parser(parser)`` and ``execute(args) -> int``; the conda
+plugin reuses the same modules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+from typing import NoReturn
+
+from .._version import __version__
+from ..errors import EXIT_BAD_INPUT, CudnnResolveError, ResolutionImpossibleError
+from . import matrix, pins
+
+VERBS: dict[str, ModuleType] = {"pins": pins, "matrix": matrix}
+
+EPILOG = """\
+exit codes: 0 success, 1 no consistent answer (or a failed check), 2 bad input.
+examples:
+  cudnn-resolve pins tf=2.10
+  cudnn-resolve pins 'torch>=2.4,<2.6' --driver 535.104.05 --gpu-arch 8.6
+  cudnn-resolve pins torch=2.4 jax --json
+  cudnn-resolve matrix tensorflow --format markdown
+"""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with our error format: one paragraph naming the problem and where help is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}. See '{self.prog} --help'.\n")
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog="cudnn-resolve",
+        description="Resolve TensorFlow, PyTorch and JAX versions to one consistent set of CUDA, cuDNN, "
+        "driver and Python pins, from published compatibility data.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"cudnn-resolve {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=ArgumentParser)
+    sub.required = True
+    for name, module in VERBS.items():
+        verb = sub.add_parser(
+            name,
+            help=module.HELP.splitlines()[0],
+            description=module.HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.configure_parser(verb)
+        verb.set_defaults(execute=module.execute)
+    return parser
+
+
+def report_error(error: CudnnResolveError, as_json: bool) -> int:
+    """Print an expected failure: one paragraph on stderr, plus a JSON object on stdout with --json."""
+    print(
+        f"cudnn-resolve: {'no answer' if isinstance(error, ResolutionImpossibleError) else 'error'}: {error}",
+        file=sys.stderr,
+    )
+    if as_json:
+        body: dict[str, object] = {
+            "type": type(error).__name__,
+            "message": str(error),
+            "exit_code": error.exit_code,
+        }
+        if isinstance(error, ResolutionImpossibleError):
+            body["reasons"] = list(error.reasons)
+            body["fixes"] = list(error.fixes)
+        print(json.dumps({"schema": 1, "error": body}, indent=2))
+    return error.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit code. Never raises for expected failures."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    args.argv = ("cudnn-resolve", *args_list)
+    try:
+        return int(args.execute(args))
+    except CudnnResolveError as error:
+        return report_error(error, bool(getattr(args, "json", False)))
+    except BrokenPipeError:  # `cudnn-resolve matrix | head`
+        return 0
+
+
+def run() -> NoReturn:
+    """Console-script entry point."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        print("cudnn-resolve: interrupted", file=sys.stderr)
+        code = 130
+    sys.exit(code)

@@ -1,0 +1,144 @@
+"""Options shared by every verb that resolves: the request and the facts that constrain it."""
+
+from __future__ import annotations
+
+import argparse
+import platform as host_platform
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
+
+from ..data import KnowledgeBase, load_knowledge_base
+from ..errors import InvalidOptionError
+from ..host import NOT_DETECTED, HostInfo, detect_host
+from ..request import Request, Target, conda_to_pep440, parse_frameworks
+from ..versions import (
+    ComputeCapability,
+    DriverVersion,
+    Platform,
+    parse_specifier_option,
+    parse_version_option,
+)
+
+REQUEST_HELP = (
+    "what to resolve: a framework (tensorflow/tf, torch/pytorch, jax) with an optional version, "
+    "e.g. tf=2.10, 'tensorflow==2.15.*', 'torch>=2.4,<2.6', torch==2.4.1+cu118, jax=0.4.30. "
+    "conda-style '=2.10' means 2.10.*. Several frameworks must share one CUDA and cuDNN."
+)
+
+
+def host_platform_name() -> Platform:
+    machine = host_platform.machine().lower()
+    if sys.platform.startswith("win"):
+        return Platform.WIN_64
+    if sys.platform == "darwin":
+        return Platform.OSX_ARM64 if machine in ("arm64", "aarch64") else Platform.OSX_64
+    return Platform.LINUX_AARCH64 if machine in ("aarch64", "arm64") else Platform.LINUX_64
+
+
+def add_request_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("request", nargs="+", metavar="REQUEST", help=REQUEST_HELP)
+    group = parser.add_argument_group("resolution options")
+    group.add_argument("--python", metavar="X.Y", help="the Python the environment will run (e.g. 3.11)")
+    group.add_argument(
+        "--platform",
+        metavar="PLATFORM",
+        help="linux-64, linux-aarch64 or win-64 (osx-64/osx-arm64 give a CPU-only answer); "
+        "default: this machine's",
+    )
+    group.add_argument(
+        "--driver",
+        metavar="VERSION",
+        help="resolve for this NVIDIA driver (e.g. 535.104.05); overrides detection",
+    )
+    group.add_argument(
+        "--gpu-arch",
+        metavar="X.Y",
+        action="append",
+        default=[],
+        help="GPU compute capability to support (e.g. 8.6); repeat for several GPUs; overrides detection",
+    )
+    group.add_argument("--cuda", metavar="VERSION", help="require this CUDA (e.g. 12.4, or 12 for any 12.x)")
+    group.add_argument(
+        "--cudnn", metavar="VERSION", help="require this cuDNN (e.g. 9.1, or 8.9.7.29 exactly)"
+    )
+    group.add_argument(
+        "--target",
+        choices=[t.value for t in Target],
+        help="where CUDA/cuDNN come from when the framework does not bring them: NVIDIA's pip wheels or "
+        "conda-forge (default: pip where wheels exist, else conda)",
+    )
+    group.add_argument(
+        "--no-detect",
+        action="store_true",
+        help="do not look for a driver and GPUs on this machine (resolve for the package index's default)",
+    )
+    group.add_argument("--data-dir", metavar="DIR", type=Path, help="read the knowledge base from DIR")
+
+
+def add_json_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON object (schema in docs/json.md)")
+
+
+def _loose_spec(option: str, text: str) -> SpecifierSet:
+    """'12.4' means 12.4.*, '12' means any 12.x, and a PEP 440 range is taken as written."""
+    return parse_specifier_option(option, conda_to_pep440(text.strip()), "a version such as 12.4 or a range")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A request built from arguments, with what host detection found and notes about it."""
+
+    request: Request
+    host: HostInfo
+    notes: tuple[str, ...]
+    kb: KnowledgeBase
+
+
+def build_request(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> Resolved:
+    """Turn parsed arguments into a Request, running host detection unless told not to."""
+    platform = Platform.parse(args.platform) if args.platform else host_platform_name()
+    python = None
+    if args.python:
+        full = parse_version_option("--python", args.python, "a Python version such as 3.11")
+        if full.major != 3 or len(full.release) < 2:
+            raise InvalidOptionError("--python", args.python, "a Python 3 version such as 3.11")
+        python = parse_version_option("--python", f"{full.major}.{full.minor}", "")
+    driver = DriverVersion.parse(args.driver) if args.driver else None
+    gpus = tuple(
+        sorted({ComputeCapability.parse(g) for a in args.gpu_arch for g in a.split(",") if g.strip()})
+    )
+    notes: list[str] = []
+    host = NOT_DETECTED
+    same_machine = platform is host_platform_name()
+    if not args.no_detect and same_machine and (driver is None or not gpus):
+        host = detect_host()
+        if driver is None and host.driver is not None:
+            driver = host.driver
+        if not gpus and host.capabilities:
+            gpus = host.capabilities
+    if not args.no_detect and not same_machine:
+        notes.append(f"resolving for {platform}, not this machine: host detection skipped")
+    if driver is None and not gpus:
+        if host.method == "none":
+            notes.append(
+                "no NVIDIA driver found on this machine: the pins are for each framework's default CUDA "
+                "variant; pass --driver and --gpu-arch to resolve for another machine"
+            )
+        elif platform.has_cuda:
+            notes.append("no driver or GPU given: the pins are for each framework's default CUDA variant")
+    kb = load_knowledge_base(args.data_dir.resolve() if args.data_dir else None)
+    request = Request(
+        frameworks=parse_frameworks(args.request),
+        platform=platform,
+        python=python,
+        driver=driver,
+        gpus=gpus,
+        cuda=_loose_spec("--cuda", args.cuda) if args.cuda else None,
+        cudnn=_loose_spec("--cudnn", args.cudnn) if args.cudnn else None,
+        target=Target(args.target) if args.target else None,
+        argv=argv,
+    )
+    return Resolved(request, host, tuple(notes), kb)

@@ -1,0 +1,32 @@
+"""Resolve a request to one consistent set of pins.
+
+Prints the framework versions, the Python range, the CUDA and cuDNN the frameworks were built with and
+the exact builds to install, the minimum driver, and the pip and conda packages that deliver them, with
+the sources of every fact. Impossible requests exit 1 with the conflicting facts and fixes that work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..resolver import resolve
+from .options import add_json_argument, add_request_arguments, build_request
+from .render import render_resolution
+
+HELP = __doc__ or ""
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    add_request_arguments(parser)
+    add_json_argument(parser)
+
+
+def execute(args: argparse.Namespace) -> int:
+    built = build_request(args, tuple(args.argv))
+    resolution = resolve(built.request, built.kb, built.host, built.notes)
+    if args.json:
+        print(json.dumps(resolution.to_json(), indent=2))
+    else:
+        print(render_resolution(resolution))
+    return 0

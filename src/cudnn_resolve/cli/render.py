@@ -1,0 +1,75 @@
+"""Human-readable output: short aligned tables, no colour, stable order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..resolver.resolution import Resolution
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool = False) -> str:
+    """A plain or Markdown table, columns sized to their widest cell."""
+    cells = [list(headers)] + [list(r) for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    if markdown:
+        lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |" for row in cells]
+        lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+        return "\n".join(lines)
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _host_line(resolution: Resolution) -> str:
+    request = resolution.request
+    host = resolution.host
+    parts = []
+    if request.driver is not None:
+        given = host is not None and host.driver == request.driver and host.found
+        parts.append(f"driver {request.driver}" + (" (detected)" if given else ""))
+    if request.gpus:
+        parts.append("GPU " + ", ".join(str(g) for g in request.gpus))
+    if parts:
+        return ", ".join(parts)
+    if host is None or host.method == "disabled":
+        return "not detected (--no-detect)"
+    return "no NVIDIA driver found"
+
+
+def render_resolution(resolution: Resolution) -> str:
+    fw_rows = []
+    for f in resolution.frameworks:
+        arch = f", built for {' '.join(f.gpu_arch)}" if f.gpu_arch else ""
+        fw_rows.append([f.display, f"{f.variant}{arch}"])
+    lines = [table(["framework", "variant"], fw_rows), ""]
+    facts = [
+        ["platform", str(resolution.platform)],
+        ["python", f"{resolution.python or 'any'} (newest: {resolution.python_version})"],
+    ]
+    if resolution.cuda is not None:
+        runtime = ""
+        if resolution.cuda_runtime is not None and resolution.cuda_runtime != resolution.cuda:
+            runtime = f"; installs runtime {resolution.cuda_runtime}"
+        facts.append(["CUDA", f"{resolution.cuda}{runtime} (delivered by {resolution.delivery})"])
+        facts.append(["cuDNN", f"{resolution.cudnn}; pinned build {resolution.cudnn_version}"])
+        full = ""
+        if resolution.driver_full is not None and resolution.driver_full != resolution.driver_min:
+            full = f" (>= {resolution.driver_full} for full CUDA {resolution.cuda_runtime} support)"
+        facts.append(["driver", f">= {resolution.driver_min}{full}"])
+    else:
+        facts.append(["CUDA", "none: CPU-only answer"])
+    facts.append(["host", _host_line(resolution)])
+    width = max(len(k) for k, _ in facts)
+    lines += [f"{k.ljust(width)}  {v}" for k, v in facts]
+    pip = resolution.pip
+    lines += ["", "pip requirements:"] + [f"  {r}" for r in pip.requirements]
+    if pip.index_urls:
+        lines += [f"  --extra-index-url {u}" for u in pip.index_urls]
+    lines += ["pip constraints:"] + [f"  {c}" for c in pip.constraints]
+    conda = resolution.conda
+    lines += ["", f"conda ({', '.join(conda.channels)}):"] + [f"  {d}" for d in conda.dependencies]
+    lines += [f"  pip: {p}" for p in conda.pip]
+    if resolution.notes:
+        lines += ["", "notes:"] + [f"  - {n}" for n in resolution.notes]
+    lines += ["", "sources:"] + [f"  - {s}" for s in resolution.sources]
+    return "\n".join(lines)

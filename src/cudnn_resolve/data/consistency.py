@@ -1,0 +1,123 @@
+"""Cross-file checks: every fact one file refers to must exist in the file that owns it.
+
+A framework that pins a cuDNN build the cuDNN table does not know, or a CUDA version without a driver
+record, would make the resolver silently drop candidates; these checks turn that into a data error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from packaging.version import Version
+
+from .wheels import WheelRequirement
+
+if TYPE_CHECKING:
+    from .knowledge import KnowledgeBase
+
+Problem = tuple[str, str, str]  # (file name, record label, problem)
+
+
+def pinned(requirements: Iterable[WheelRequirement], prefix: str) -> list[tuple[str, Version]]:
+    """The exact (``==``) pins among ``requirements`` whose names start with ``prefix``."""
+    pins = []
+    for req in requirements:
+        if req.name.startswith(prefix):
+            for spec in req.specifier:
+                if spec.operator == "==" and "*" not in spec.version:
+                    pins.append((req.name, Version(spec.version)))
+    return pins
+
+
+class _Checker:
+    """Collects problems; one method per data file that refers to another."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.toolkits = {t.version for t in kb.toolkits}
+        self.problems: list[Problem] = []
+
+    def need_toolkit(self, file: str, record: str, cuda: Version) -> None:
+        if cuda not in self.toolkits:
+            self.problems.append((file, record, f"CUDA {cuda} has no [[toolkit]] record in cuda.toml"))
+
+    def need_cudnn(self, file: str, record: str, cudnn: Version, cuda_major: int | None) -> None:
+        # Tested configurations name cuDNN as MAJOR.MINOR ("7.6"): any build of that minor will do.
+        if len(cudnn.release) == 2:
+            found = any(
+                (b.release.major, b.release.minor) == cudnn.release and cuda_major in (None, b.cuda_major)
+                for b in self.kb.cudnn
+            )
+        else:
+            found = self.kb.cudnn_build(cudnn, cuda_major) is not None
+        if not found:
+            for_major = f" for CUDA {cuda_major}" if cuda_major is not None else ""
+            self.problems.append((file, record, f"cuDNN {cudnn}{for_major} has no build in cudnn.toml"))
+
+    def cudnn(self) -> None:
+        for build in self.kb.cudnn:
+            if build.cuda_major not in self.kb.cuda_majors:
+                self.problems.append(
+                    ("cudnn.toml", f"release {build.release}", f"CUDA {build.cuda_major} unknown")
+                )
+
+    def tensorflow(self) -> None:
+        versions = {v for tf in self.kb.tensorflow for v in tf.versions}
+        for tf in self.kb.tensorflow:
+            for config in (tf.linux, tf.windows):
+                if config is not None:
+                    self.need_toolkit("tensorflow.toml", f"tensorflow {tf.series}", config.cuda)
+                    self.need_cudnn(
+                        "tensorflow.toml", f"tensorflow {tf.series}", config.cudnn, config.cuda.major
+                    )
+        for extra in self.kb.and_cuda.values():
+            record = f"and_cuda {extra.version}"
+            if extra.version not in versions:
+                self.problems.append(("tensorflow.toml", record, "no [[release]] lists this version"))
+            self.need_toolkit("tensorflow.toml", record, extra.tested_cuda)
+            self.need_cudnn("tensorflow.toml", record, extra.tested_cudnn, extra.tested_cuda.major)
+            for _, pin in pinned(extra.requires, "nvidia-cudnn-cu"):
+                self.need_cudnn("tensorflow.toml", record, pin, None)
+
+    def torch(self) -> None:
+        variants: dict[Version, set[str]] = {}
+        for release in self.kb.torch:
+            for variant in release.variants:
+                record = f"torch {release.series} variant {variant.name}"
+                self.need_toolkit("torch.toml", record, variant.cuda)
+                self.need_cudnn("torch.toml", record, variant.cudnn, variant.cuda.major)
+            names = {variant.name for variant in release.variants} | {"cpu"}
+            variants.update(dict.fromkeys(release.versions, names))
+            for companion in release.companions:
+                if companion not in release.versions:
+                    problem = f"companion for unknown {companion}"
+                    self.problems.append(("torch.toml", f"torch {release.series}", problem))
+        for (v, platform), wheel in self.kb.torch_pypi.items():
+            record = f"pypi torch {v} {platform}"
+            if v not in variants:
+                self.problems.append(("torch.toml", record, "no [[release]] lists this version"))
+            elif wheel.variant not in variants[v]:
+                self.problems.append(
+                    ("torch.toml", record, f"{wheel.variant} is not a variant of the release")
+                )
+            for _, pin in pinned(wheel.requires, "nvidia-cudnn-cu"):
+                self.need_cudnn("torch.toml", record, pin, None)
+
+    def jax(self) -> None:
+        for jax in self.kb.jax:
+            for extra in jax.cuda:
+                record = f"jax {jax.version} {extra.extra}"
+                self.need_toolkit("jax.toml", record, extra.cuda_min)
+                if extra.cuda_major not in self.kb.cuda_majors:
+                    self.problems.append(("jax.toml", record, f"CUDA {extra.cuda_major} unknown"))
+
+
+def check_consistency(kb: KnowledgeBase) -> list[Problem]:
+    """Every cross-file reference that does not resolve, as (file, record, problem)."""
+    checker = _Checker(kb)
+    checker.cudnn()
+    checker.tensorflow()
+    checker.torch()
+    checker.jax()
+    return checker.problems

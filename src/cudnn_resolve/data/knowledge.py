@@ -1,0 +1,202 @@
+"""The knowledge base: every data file parsed, checked and indexed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from packaging.version import Version
+
+from .._version import __version__
+from ..errors import DataError
+from ..versions import Platform
+from .consistency import check_consistency
+from .frameworks import (
+    AndCuda,
+    JaxRelease,
+    TensorflowRelease,
+    TorchPypi,
+    TorchRelease,
+    parse_jax,
+    parse_tensorflow,
+    parse_torch,
+)
+from .nvidia import CondaToolkit, CudaMajor, CudaToolkit, CudnnBuild, PipSet, parse_cuda, parse_cudnn
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+DATA_FILES = ("cuda.toml", "cudnn.toml", "tensorflow.toml", "torch.toml", "jax.toml")
+
+
+@dataclass(frozen=True, eq=False)  # identity: one loaded base is one set of facts (and a cache key)
+class KnowledgeBase:
+    cuda_majors: Mapping[int, CudaMajor]
+    toolkits: tuple[CudaToolkit, ...]
+    pip_sets: Mapping[Version, PipSet]
+    conda_toolkits: Mapping[Version, CondaToolkit]
+    cudnn: tuple[CudnnBuild, ...]
+    tensorflow: tuple[TensorflowRelease, ...]
+    and_cuda: Mapping[Version, AndCuda]
+    torch: tuple[TorchRelease, ...]
+    torch_pypi: Mapping[tuple[Version, Platform], TorchPypi]
+    jax: tuple[JaxRelease, ...]
+    files: tuple[str, ...]  # where the data was read from
+
+    def toolkit(self, cuda: Version) -> CudaToolkit | None:
+        for toolkit in self.toolkits:
+            if toolkit.version == cuda:
+                return toolkit
+        return None
+
+    def cudnn_build(self, wanted: Version, cuda_major: int | None = None) -> CudnnBuild | None:
+        """The build that ``wanted`` names (release, pip or conda version), newest first."""
+        for build in reversed(self.cudnn):
+            if build.matches(wanted) and (cuda_major is None or build.cuda_major == cuda_major):
+                return build
+        return None
+
+    def framework_versions(self, name: str) -> tuple[Version, ...]:
+        """Every release of a framework the data covers, oldest first."""
+        if name == "tensorflow":
+            return tuple(v for r in self.tensorflow for v in r.versions)
+        if name == "torch":
+            return tuple(v for r in self.torch for v in r.versions)
+        if name == "jax":
+            return tuple(r.version for r in self.jax)
+        raise KeyError(name)
+
+
+def shipped_data_dir() -> Path:
+    """Where the shipped data files are.
+
+    Installed wheels carry them as ``cudnn_resolve/constraints`` (see pyproject's force-include); a
+    source checkout or an editable install reads them from the repository's top-level ``constraints/``.
+    """
+    package = Path(__file__).resolve().parent.parent
+    inside = package / "constraints"
+    if (inside / DATA_FILES[0]).is_file():
+        return inside
+    return package.parent.parent / "constraints"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise DataError(str(path), "the file is missing") from None
+    except OSError as exc:
+        raise DataError(str(path), f"cannot read it ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(str(path), f"it is not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise DataError(str(path), "it is not UTF-8 text") from None
+
+
+def cache_dir() -> Path:
+    """Where parsed knowledge bases are cached (``CUDNN_RESOLVE_CACHE_DIR`` overrides)."""
+    override = os.environ.get("CUDNN_RESOLVE_CACHE_DIR")
+    return Path(override) if override else Path(platformdirs.user_cache_dir("cudnn-resolve"))
+
+
+def _fingerprint(paths: dict[str, Path]) -> tuple[tuple[str, int, int], ...] | None:
+    """(path, size, mtime) of each data file and of the schema's own modules, or None if one is missing.
+
+    The schema modules are part of it so that a changed record class never meets an old cached object.
+    """
+    schema = sorted(Path(__file__).parent.glob("*.py"))
+    try:
+        return tuple(
+            (str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in [*paths.values(), *schema]
+        )
+    except OSError:
+        return None
+
+
+def _cache_file(fingerprint: tuple[tuple[str, int, int], ...]) -> Path:
+    key = hashlib.sha256(repr((__version__, sys.version_info[:2], fingerprint)).encode()).hexdigest()[:20]
+    return cache_dir() / f"kb-{key}.pickle"
+
+
+def _read_cache(path: Path) -> KnowledgeBase | None:
+    try:
+        with path.open("rb") as handle:
+            kb = pickle.load(handle)
+    except Exception:  # a missing, truncated or stale cache is rebuilt from the TOML files
+        return None
+    return kb if isinstance(kb, KnowledgeBase) else None
+
+
+def _write_cache(path: Path, kb: KnowledgeBase) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".kb-", delete=False) as handle:
+            pickle.dump(kb, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(handle.name, path)
+    except OSError:
+        return  # a read-only or full cache directory only costs speed
+
+
+def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
+    """Parse and check every data file in ``data_dir`` (default: the shipped data).
+
+    Parsing ~400 kB of TOML through the schema takes ~150 ms, so the checked result is cached in memory
+    and on disk (pickled in ``cache_dir()``), keyed by the files' paths, sizes and modification times:
+    any change to a file is seen at the next call. Raises DataError naming the file and record of the
+    first problem found.
+    """
+    directory = data_dir or shipped_data_dir()
+    paths = {name: directory / name for name in DATA_FILES}
+    fingerprint = _fingerprint(paths)
+    if fingerprint is None:  # a file is missing: parse, to report which one
+        return _parse(directory, paths)
+    return _load_fingerprinted(directory, fingerprint)
+
+
+@lru_cache(maxsize=8)
+def _load_fingerprinted(directory: Path, fingerprint: tuple[tuple[str, int, int], ...]) -> KnowledgeBase:
+    paths = {name: directory / name for name in DATA_FILES}
+    cache = _cache_file(fingerprint)
+    cached = _read_cache(cache)
+    if cached is not None:
+        return cached
+    kb = _parse(directory, paths)
+    _write_cache(cache, kb)
+    return kb
+
+
+def _parse(directory: Path, paths: dict[str, Path]) -> KnowledgeBase:
+    docs = {name: _read_toml(path) for name, path in paths.items()}
+    majors, toolkits, pip_sets, conda = parse_cuda(str(paths["cuda.toml"]), docs["cuda.toml"])
+    tensorflow, and_cuda = parse_tensorflow(str(paths["tensorflow.toml"]), docs["tensorflow.toml"])
+    torch, torch_pypi = parse_torch(str(paths["torch.toml"]), docs["torch.toml"])
+    kb = KnowledgeBase(
+        cuda_majors=majors,
+        toolkits=toolkits,
+        pip_sets=pip_sets,
+        conda_toolkits=conda,
+        cudnn=parse_cudnn(str(paths["cudnn.toml"]), docs["cudnn.toml"]),
+        tensorflow=tensorflow,
+        and_cuda=and_cuda,
+        torch=torch,
+        torch_pypi=torch_pypi,
+        jax=parse_jax(str(paths["jax.toml"]), docs["jax.toml"]),
+        files=tuple(str(p) for p in paths.values()),
+    )
+    problems = check_consistency(kb)
+    if problems:
+        path, record, problem = problems[0]
+        raise DataError(str(directory / path), problem, record)
+    return kb

@@ -1,0 +1,174 @@
+"""Host detection: the NVIDIA driver version and the GPUs with their compute capability.
+
+Tried in order, first answer wins: NVML (the library behind nvidia-smi, through nvidia-ml-py), the
+kernel module's ``/proc/driver/nvidia/version`` (driver only), and ``nvidia-smi``'s CSV query. Finding no
+driver is a normal answer, not an error: every attempt and why it failed is kept for the report.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InvalidOptionError
+from .versions import ComputeCapability, DriverVersion
+
+PROC_VERSION = Path("/proc/driver/nvidia/version")
+_SMI_QUERY = "--query-gpu=driver_version,compute_cap,name,memory.total"
+_PROC_RE = re.compile(r"Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)?)\b")
+
+
+@dataclass(frozen=True)
+class Gpu:
+    index: int
+    name: str
+    capability: ComputeCapability | None
+    memory_mib: int | None = None
+
+
+@dataclass(frozen=True)
+class HostInfo:
+    """What detection found. ``method`` is how (nvml, proc, nvidia-smi), or none / disabled."""
+
+    driver: DriverVersion | None
+    gpus: tuple[Gpu, ...]
+    method: str
+    attempts: tuple[str, ...]  # one line per method tried, with its outcome
+    cuda_driver_max: str | None = None  # the highest CUDA the driver supports, as NVML reports it
+
+    @property
+    def found(self) -> bool:
+        return self.driver is not None
+
+    @property
+    def capabilities(self) -> tuple[ComputeCapability, ...]:
+        return tuple(sorted({g.capability for g in self.gpus if g.capability is not None}))
+
+
+NOT_DETECTED = HostInfo(None, (), "disabled", ("detection disabled (--no-detect)",))
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _from_nvml() -> HostInfo:
+    import pynvml  # noqa: PLC0415  # imported here: it costs start-up time and only detection needs it
+
+    try:
+        pynvml.nvmlInit()
+    except pynvml.NVMLError as exc:
+        raise LookupError(f"NVML: {_text(exc)}") from None
+    try:
+        driver = DriverVersion.parse(_text(pynvml.nvmlSystemGetDriverVersion()))
+        cuda = pynvml.nvmlSystemGetCudaDriverVersion_v2()  # e.g. 12040 for 12.4
+        gpus = []
+        for index in range(pynvml.nvmlDeviceGetCount()):
+            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+            major, minor = pynvml.nvmlDeviceGetCudaComputeCapability(handle)
+            memory = pynvml.nvmlDeviceGetMemoryInfo(handle).total // (1024 * 1024)
+            gpus.append(
+                Gpu(index, _text(pynvml.nvmlDeviceGetName(handle)), ComputeCapability(major, minor), memory)
+            )
+    finally:
+        pynvml.nvmlShutdown()
+    cuda_max = f"{cuda // 1000}.{cuda % 1000 // 10}"
+    return HostInfo(driver, tuple(gpus), "nvml", (), cuda_max)
+
+
+def parse_proc_version(text: str) -> DriverVersion:
+    """The driver version in /proc/driver/nvidia/version ("... Kernel Module  535.104.05 ...")."""
+    match = _PROC_RE.search(text)
+    if not match:
+        raise LookupError("no driver version in the NVIDIA kernel module's version file")
+    return DriverVersion.parse(match.group(1))
+
+
+def parse_nvidia_smi_csv(text: str) -> tuple[DriverVersion, tuple[Gpu, ...]]:
+    """Parse the output of ``nvidia-smi`` with ``_SMI_QUERY`` and ``--format=csv,noheader,nounits``."""
+    driver = None
+    gpus = []
+    for index, line in enumerate(row for row in text.splitlines() if row.strip()):
+        fields = [f.strip() for f in line.split(",")]
+        if len(fields) < 3:
+            raise LookupError(f"unexpected nvidia-smi output line {line!r}")
+        driver = DriverVersion.parse(fields[0])
+        try:
+            capability: ComputeCapability | None = ComputeCapability.parse(fields[1])
+        except InvalidOptionError:
+            capability = None  # "[N/A]" on drivers older than the compute_cap field
+        memory = int(fields[3]) if len(fields) > 3 and fields[3].isdigit() else None
+        gpus.append(Gpu(index, fields[2], capability, memory))
+    if driver is None:
+        raise LookupError("nvidia-smi listed no GPU")
+    return driver, tuple(gpus)
+
+
+def _from_nvidia_smi(executable: str) -> HostInfo:
+    path = shutil.which(executable)
+    if path is None:
+        raise LookupError(f"{executable}: not found on PATH")
+    try:
+        result = subprocess.run(
+            [path, _SMI_QUERY, "--format=csv,noheader,nounits"],
+            capture_output=True,
+            text=True,
+            timeout=15,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise LookupError(f"{executable}: {exc}") from None
+    if result.returncode != 0:
+        message = (result.stderr or result.stdout).strip().splitlines()
+        raise LookupError(f"{executable}: exit {result.returncode}: {message[0] if message else ''}")
+    driver, gpus = parse_nvidia_smi_csv(result.stdout)
+    return HostInfo(driver, gpus, "nvidia-smi", ())
+
+
+def _from_proc(path: Path) -> HostInfo:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError as exc:
+        raise LookupError(f"{path}: {exc.strerror}") from None
+    return HostInfo(parse_proc_version(text), (), "proc", ())
+
+
+def detect_host(
+    *,
+    use_nvml: bool = True,
+    proc_path: Path = PROC_VERSION,
+    nvidia_smi: str | None = "nvidia-smi",
+) -> HostInfo:
+    """Detect the driver and GPUs; never raises. Arguments let tests point at fixtures."""
+    attempts: list[str] = []
+    methods: Sequence[tuple[str, Any]] = [
+        ("nvml", _from_nvml if use_nvml else None),
+        ("proc", (lambda: _from_proc(proc_path))),
+        ("nvidia-smi", (lambda: _from_nvidia_smi(nvidia_smi)) if nvidia_smi else None),
+    ]
+    found: HostInfo | None = None
+    for name, method in methods:
+        if method is None:
+            continue
+        try:
+            info = method()
+        except (LookupError, InvalidOptionError, OSError) as exc:
+            attempts.append(f"{name}: {exc}")
+            continue
+        except Exception as exc:  # NVML raises its own error classes for driver/library faults
+            attempts.append(f"{name}: {type(exc).__name__}: {exc}")
+            continue
+        attempts.append(f"{name}: driver {info.driver}")
+        if found is None:
+            found = info
+        if info.gpus:  # /proc gives the driver only; keep looking for GPUs with nvidia-smi
+            found = HostInfo(found.driver, info.gpus, found.method, (), found.cuda_driver_max)
+            break
+    if found is None:
+        return HostInfo(None, (), "none", tuple(attempts))
+    return HostInfo(found.driver, found.gpus, found.method, tuple(attempts), found.cuda_driver_max)

@@ -1,0 +1,192 @@
+"""Turn resolvelib's chosen candidates into a Resolution: versions, packages, notes and sources."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+from ..data import KnowledgeBase
+from ..errors import ResolutionImpossibleError
+from ..host import HostInfo
+from ..request import Request
+from ..versions import major_minor, python_range
+from .model import (
+    CUDA,
+    CUDNN,
+    PYTHON,
+    Candidate,
+    CudaCandidate,
+    CudnnCandidate,
+    Delivery,
+    FrameworkCandidate,
+    PythonCandidate,
+)
+from .provider import python_minors
+from .resolution import CondaPins, FrameworkPin, PipPins, Resolution
+from .rules import driver_minimum
+
+CONDA_CHANNELS = ("conda-forge",)
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _name(pin: str) -> str:
+    match = _NAME.match(pin)
+    assert match, pin
+    return canonicalize_name(match.group(1))
+
+
+def _merge_pins(request: Request, pins: Iterable[str]) -> tuple[str, ...]:
+    """Pins sorted by name; two different pins of one package is a conflict."""
+    by_name: dict[str, str] = {}
+    for pin in pins:
+        name = _name(pin)
+        if name in by_name and by_name[name] != pin:
+            raise ResolutionImpossibleError(
+                request.text,
+                [f"the frameworks pin {by_name[name]} and {pin}, which cannot both be installed"],
+                ["request the frameworks in separate environments"],
+            )
+        by_name[name] = pin
+    return tuple(by_name[name] for name in sorted(by_name))
+
+
+def _delivery(frameworks: Sequence[FrameworkCandidate]) -> Delivery | None:
+    deliveries = {f.cuda.delivery for f in frameworks if f.cuda is not None}
+    deliveries |= {f.cudnn.delivery for f in frameworks if f.cudnn is not None}
+    for delivery in (Delivery.CONDA, Delivery.PIP, Delivery.FRAMEWORK):
+        if delivery in deliveries:
+            return delivery
+    return None
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    """resolvelib's mapping, typed: the framework candidates in request order and the shared choices."""
+
+    frameworks: tuple[FrameworkCandidate, ...]
+    cuda: CudaCandidate | None
+    cudnn: CudnnCandidate | None
+    python: PythonCandidate
+
+    @classmethod
+    def of(cls, request: Request, chosen: Mapping[str, Candidate]) -> _Chosen:
+        frameworks = tuple(chosen[f.name] for f in request.frameworks)
+        cuda, cudnn, python = chosen.get(CUDA), chosen.get(CUDNN), chosen[PYTHON]
+        assert all(isinstance(f, FrameworkCandidate) for f in frameworks)
+        assert cuda is None or isinstance(cuda, CudaCandidate)
+        assert cudnn is None or isinstance(cudnn, CudnnCandidate)
+        assert isinstance(python, PythonCandidate)
+        return cls(frameworks, cuda, cudnn, python)  # type: ignore[arg-type]  # narrowed just above
+
+    def needs(self, delivery: Delivery, what: str = CUDA) -> bool:
+        return any(
+            getattr(f, what) is not None and getattr(f, what).delivery is delivery for f in self.frameworks
+        )
+
+
+def _pip_pins(request: Request, c: _Chosen) -> PipPins:
+    """Each framework's own pins, plus the NVIDIA wheels we add where a framework leaves them open."""
+    pins = [p for f in c.frameworks for p in f.packages.constraints]
+    if c.needs(Delivery.PIP) and c.cuda is not None and c.cuda.pip_set is not None:
+        pinned = {_name(p) for p in pins}
+        ranges = [r for f in c.frameworks if f.cuda is not None for r in f.cuda.pip_ranges]
+        for name, ver in c.cuda.pip_set.wheels:
+            # A library outside the toolkit (NCCL...) whose set version a framework's range excludes is
+            # left to the installer, within that range.
+            fits = all(r.specifier.contains(ver, prereleases=True) for r in ranges if r.name == name)
+            if canonicalize_name(name) not in pinned and fits:
+                pins.append(f"{name}=={ver}")
+    if c.needs(Delivery.PIP, CUDNN) and c.cudnn is not None and c.cudnn.build.pip is not None:
+        pins.append(f"{c.cudnn.build.pip_name}=={c.cudnn.build.pip}")
+    return PipPins(
+        requirements=_unique(r for f in c.frameworks for r in f.packages.requirements),
+        constraints=_merge_pins(request, pins),
+        index_urls=_unique(u for f in c.frameworks for u in f.packages.index_urls),
+    )
+
+
+def _conda_pins(c: _Chosen, pip: PipPins) -> CondaPins:
+    deps = [f"python {c.python.version}.*"]
+    if c.needs(Delivery.CONDA) and c.cuda is not None and c.cuda.conda is not None:
+        deps += list(c.cuda.conda.specs)
+    if c.needs(Delivery.CONDA, CUDNN) and c.cudnn is not None and c.cudnn.build.conda is not None:
+        deps.append(f"cudnn {c.cudnn.build.release}.*")
+    deps.append("pip")
+    conda_pip = [f"--extra-index-url {u}" for u in pip.index_urls] + list(pip.requirements)
+    return CondaPins(CONDA_CHANNELS, tuple(deps), tuple(conda_pip))
+
+
+def _sources(kb: KnowledgeBase, c: _Chosen) -> tuple[str, ...]:
+    sources = [s for f in c.frameworks for s in f.sources]
+    if c.cuda is not None:
+        sources += [c.cuda.toolkit.source, kb.cuda_majors[c.cuda.toolkit.major].source]
+        if c.needs(Delivery.PIP) and c.cuda.pip_set is not None:
+            sources.append(c.cuda.pip_set.source)
+        if c.needs(Delivery.CONDA) and c.cuda.conda is not None:
+            sources.append(c.cuda.conda.source)
+    if c.cudnn is not None:
+        sources.append(c.cudnn.build.source)
+    return _unique(sources)
+
+
+def assemble(
+    kb: KnowledgeBase,
+    request: Request,
+    host: HostInfo | None,
+    chosen: Mapping[str, Candidate],
+    extra_notes: Sequence[str] = (),
+) -> Resolution:
+    c = _Chosen.of(request, chosen)
+    python_spec = SpecifierSet()
+    for f in c.frameworks:
+        python_spec &= f.python
+    pip = _pip_pins(request, c)
+    toolkit = c.cuda.toolkit if c.cuda else None
+    # Reported CUDA/cuDNN: what the frameworks were built with (TensorFlow's tested configuration,
+    # torch's variant), falling back to what gets installed (JAX states minimums only).
+    tested_cuda = next((f.tested_cuda for f in c.frameworks if f.tested_cuda and f.identifier != "jax"), None)
+    tested_cudnn = next((f.tested_cudnn for f in c.frameworks if f.tested_cudnn is not None), None)
+    cudnn_release = tested_cudnn or (c.cudnn.build.release if c.cudnn else None)
+    driver_full = toolkit.driver.get(request.platform.os_name) if toolkit else None
+
+    notes = list(extra_notes)
+    if not request.platform.has_cuda:
+        notes.append(
+            f"{request.platform} has no CUDA (NVIDIA ended macOS support): this is a CPU-only answer"
+        )
+    notes += [n for f in c.frameworks for n in f.notes]
+    if toolkit and request.driver is not None and driver_full is not None and request.driver < driver_full:
+        notes.append(
+            f"driver {request.driver} runs CUDA {toolkit.version} through minor-version compatibility "
+            f"(no PTX JIT compilation); driver >= {driver_full} gives full support"
+        )
+    delivery = _delivery(c.frameworks)
+    return Resolution(
+        request=request,
+        frameworks=tuple(FrameworkPin(f.identifier, f.version, f.variant, f.gpu_arch) for f in c.frameworks),
+        platform=request.platform,
+        python=python_range(python_spec, python_minors(kb)),
+        python_version=c.python.version,
+        cuda=tested_cuda or (c.cuda.version if c.cuda else None),
+        cuda_runtime=c.cuda.version if c.cuda else None,
+        cudnn=major_minor(cudnn_release) if cudnn_release else None,
+        cudnn_version=c.cudnn.version if c.cudnn else None,
+        delivery=str(delivery) if delivery else None,
+        driver_min=driver_minimum(kb, toolkit, request.platform) if toolkit else None,
+        driver_full=driver_full,
+        host=host,
+        pip=pip,
+        conda=_conda_pins(c, pip),
+        notes=_unique(notes),
+        sources=_sources(kb, c),
+    )

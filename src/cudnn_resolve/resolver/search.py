@@ -1,0 +1,96 @@
+"""The search itself: candidate pools per request and one resolvelib run over them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+
+from packaging.version import Version
+from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
+
+from ..data import KnowledgeBase
+from ..errors import UnknownVersionError
+from ..request import DISPLAY, FrameworkRequest, Request
+from ..versions import spec_contains, specifier
+from .fw_jax import jax_candidates
+from .fw_tensorflow import tensorflow_candidates
+from .fw_torch import torch_candidates
+from .model import CUDA, CUDNN, PYTHON, Candidate, Constraint, FrameworkCandidate
+from .provider import Pools, Provider
+
+Rejected = dict[Version, str]
+
+
+@lru_cache(maxsize=256)
+def _pools(kb: KnowledgeBase, request: Request) -> Pools:
+    return Pools(kb, request)
+
+
+def framework_pool(
+    kb: KnowledgeBase, request: Request, wanted: FrameworkRequest
+) -> tuple[tuple[FrameworkCandidate, ...], Rejected]:
+    """Every candidate of one framework for the request's platform, target and GPUs, preferred first.
+
+    The requested version range is not applied here (the resolver applies it), so one pool serves every
+    range asked of the same framework, as the explanations do when they try other releases.
+    """
+    return _framework_pool(kb, _cache_key(request), wanted.name, wanted.variant)
+
+
+@lru_cache(maxsize=512)
+def _framework_pool(
+    kb: KnowledgeBase, request: Request, name: str, variant: str | None
+) -> tuple[tuple[FrameworkCandidate, ...], Rejected]:
+    if name == "tensorflow":
+        candidates, rejected = tensorflow_candidates(kb, request)
+    elif name == "torch":
+        candidates, rejected = torch_candidates(kb, request, variant)
+    else:
+        candidates, rejected = jax_candidates(kb, request)
+    return tuple(candidates), rejected
+
+
+def _cache_key(request: Request) -> Request:
+    """The parts of a request the candidate pools depend on (the framework ranges are applied later)."""
+    return replace(request, frameworks=(), python=None, cuda=None, cudnn=None, argv=())
+
+
+def check_versions(kb: KnowledgeBase, request: Request) -> None:
+    """Every requested range must match at least one release the data covers (else bad input)."""
+    for wanted in request.frameworks:
+        known = kb.framework_versions(wanted.name)
+        if any(spec_contains(wanted.specifier, v) for v in known):
+            continue
+        target = next((Version(s.version.rstrip(".*")) for s in wanted.specifier), None)
+        if target is not None:
+            by_distance = sorted(
+                known, key=lambda v: (abs(v.major - target.major), abs(v.minor - target.minor), -v.micro)
+            )
+            nearest = sorted({str(v) for v in by_distance[:3]}, key=Version)
+        else:
+            nearest = []
+        covered = f"{DISPLAY[wanted.name]} {known[0]} to {known[-1]}"
+        raise UnknownVersionError(DISPLAY[wanted.name], wanted.text, nearest, covered)
+
+
+def root_constraints(request: Request) -> list[Constraint]:
+    roots = [Constraint(f.name, f.specifier, "the request", variant=f.variant) for f in request.frameworks]
+    if request.cuda is not None:
+        roots.append(Constraint(CUDA, request.cuda, "--cuda"))
+    if request.cudnn is not None:
+        roots.append(Constraint(CUDNN, request.cudnn, "--cudnn"))
+    if request.python is not None:
+        roots.append(Constraint(PYTHON, specifier(f"=={request.python}"), "--python"))
+    return roots
+
+
+def resolve_chosen(kb: KnowledgeBase, request: Request) -> dict[str, Candidate] | None:
+    """The chosen candidates per identifier, or None when no consistent answer exists."""
+    pools = _pools(kb, _cache_key(request))
+    frameworks = {f.name: framework_pool(kb, request, f)[0] for f in request.frameworks}
+    resolver: Resolver = Resolver(Provider(request, pools, frameworks), BaseReporter())  # type: ignore[type-arg]
+    try:
+        result = resolver.resolve(root_constraints(request), max_rounds=500)
+    except (ResolutionImpossible, ResolutionTooDeep):
+        return None
+    return dict(result.mapping)

@@ -1,0 +1,195 @@
+"""The command line as a user meets it: exit codes, --json shape, help, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cudnn_resolve import __version__
+
+from .conftest import Run
+
+PINS_KEYS = {
+    "frameworks",
+    "platform",
+    "python",
+    "cuda",
+    "cudnn",
+    "cudnn_version",
+    "driver_min",
+    "host",
+    "pip",
+    "conda",
+    "notes",
+    "sources",
+}
+
+
+def test_pins_json_has_the_documented_keys(cli: Callable[..., Run]) -> None:
+    run = cli("pins", "tf=2.10", "--no-detect", "--platform", "linux-64", "--json")
+    assert run.code == 0, run.err
+    answer = run.json()
+    assert set(answer) >= PINS_KEYS
+    assert answer["frameworks"] == [
+        {"name": "tensorflow", "version": "2.10.1", "variant": "cuda11.2-pip", "gpu_arch": None}
+    ]
+    assert set(answer["pip"]) == {"requirements", "constraints", "index_urls"}
+    assert set(answer["conda"]) >= {"channels", "dependencies"}
+    assert answer["host"]["detected"] is False
+    assert all(isinstance(s, str) and s for s in answer["sources"])
+    assert run.err == ""
+
+
+def test_pins_is_deterministic(cli: Callable[..., Run]) -> None:
+    first = cli("pins", "torch=2.4", "jax", "--no-detect", "--json")
+    second = cli("pins", "torch=2.4", "jax", "--no-detect", "--json")
+    assert first.out == second.out
+
+
+def test_pins_human_output(cli: Callable[..., Run]) -> None:
+    run = cli("pins", "tf=2.10", "--no-detect", "--platform", "linux-64")
+    assert run.code == 0
+    for text in ("TensorFlow 2.10.1", "CUDA", "11.2", "cuDNN", "8.1", "driver", ">= 450.80.02", "sources:"):
+        assert text in run.out
+
+
+def test_host_detection_runs_and_reports_no_driver(cli: Callable[..., Run]) -> None:
+    # Real detection on this driverless machine: a normal answer, with the attempts reported.
+    run = cli("pins", "torch=2.4", "--json")
+    assert run.code == 0, run.err
+    host = run.json()["host"]
+    assert host["detected"] is False
+    assert host["method"] == "none"
+    assert any(a.startswith("nvml") for a in host["attempts"])
+    assert any("no NVIDIA driver found" in n for n in run.json()["notes"])
+
+
+def test_explicit_flags_override_detection(cli: Callable[..., Run]) -> None:
+    run = cli("pins", "torch=2.4", "--driver", "470.82.01", "--gpu-arch", "8.6", "--json")
+    answer = run.json()
+    assert answer["frameworks"][0]["variant"] == "cu118"
+
+
+def test_impossible_request_exits_1_with_json_error(cli: Callable[..., Run]) -> None:
+    run = cli("pins", "tf=2.11", "--platform", "win-64", "--no-detect", "--json")
+    assert run.code == 1
+    error = run.json()["error"]
+    assert error["type"] == "ResolutionImpossibleError"
+    assert error["reasons"]
+    assert error["fixes"]
+    assert run.err.startswith("cudnn-resolve: no answer:")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["pins", "tf=2.10", "--platform", "amiga"],
+        ["pins", "tf=2.10", "--gpu-arch", "ampere"],
+        ["pins", "tf=2.10", "--python", "two"],
+        ["pins", "tf=2.10", "--cuda", "twelve"],
+        ["pins", "tf=2.10", "--driver", "5xx"],
+        ["pins", "tf=2.99"],
+        ["pins", "caffe"],
+        ["pins", "tf=="],
+        ["pins", "tf=2.10", "--platform", "osx-arm64", "--gpu-arch", "8.6"],
+        ["matrix", "mxnet"],
+    ],
+)
+def test_bad_input_exits_2_with_one_paragraph(cli: Callable[..., Run], args: list[str]) -> None:
+    run = cli(*args, "--no-detect") if args[0] == "pins" else cli(*args)
+    assert run.code == 2
+    assert "Traceback" not in run.err
+    assert run.err.count("\n") == 1, run.err  # one paragraph
+    assert run.out == ""
+
+
+@pytest.mark.parametrize("args", [["pins"], ["frobnicate"], ["pins", "tf=2.10", "--target", "apt"], []])
+def test_argument_errors_exit_2(cli: Callable[..., Run], args: list[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli(*args)
+    assert info.value.code == 2
+
+
+def _subprocess(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "cudnn_resolve", *args], capture_output=True, text=True, env=env, check=False
+    )
+
+
+def test_usage_errors_from_argparse_exit_2_without_traceback() -> None:
+    result = _subprocess("pins", "tf=2.10", "--target", "apt")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "--target" in result.stderr
+    assert "--help" in result.stderr
+    result = _subprocess()
+    assert result.returncode == 2
+
+
+def test_module_entry_point_and_version() -> None:
+    result = _subprocess("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"cudnn-resolve {__version__}"
+
+
+def test_help_teaches(cli: Callable[..., Run]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli("pins", "--help")
+    assert info.value.code == 0
+
+
+def test_pins_help_text() -> None:
+    result = _subprocess("pins", "--help")
+    assert result.returncode == 0
+    for text in ("tf=2.10", "--driver", "--gpu-arch", "--no-detect", "--target", "--json", "conda-style"):
+        assert text in result.stdout
+
+
+@pytest.mark.parametrize("table", ["tensorflow", "tf", "torch", "jax", "cuda", "cudnn"])
+def test_matrix_tables(cli: Callable[..., Run], table: str) -> None:
+    run = cli("matrix", table)
+    assert run.code == 0
+    assert len(run.out.splitlines()) > 5
+    markdown = cli("matrix", table, "--format", "markdown")
+    assert markdown.out.splitlines()[2].startswith("|")
+    data = cli("matrix", table, "--json").json()
+    rows = next(v for k, v in data.items() if k != "schema")
+    assert isinstance(rows, list)
+    assert rows
+
+
+def test_matrix_tensorflow_shows_published_facts(cli: Callable[..., Run]) -> None:
+    data = cli("matrix", "tensorflow", "--json").json()
+    rows = {r["series"]: r for r in data["tensorflow"]}
+    assert rows["2.10"]["cuda"] == "11.2"
+    assert rows["2.10"]["cudnn"] == "8.1"
+    assert rows["2.11"]["windows gpu"] == "-"
+
+
+def test_matrix_everything(cli: Callable[..., Run]) -> None:
+    run = cli("matrix")
+    for name in ("tensorflow:", "torch:", "jax:", "cuda:", "cudnn:"):
+        assert name in run.out
+
+
+def test_data_dir_option(cli: Callable[..., Run], data_copy: Path) -> None:
+    run = cli("pins", "tf=2.10", "--no-detect", "--json", "--data-dir", str(data_copy))
+    assert run.code == 0
+    (data_copy / "tensorflow.toml").write_text("garbage = [")
+    run = cli("pins", "tf=2.10", "--no-detect", "--data-dir", str(data_copy))
+    assert run.code == 2
+    assert "tensorflow.toml" in run.err
+    assert "not valid TOML" in run.err
+
+
+def test_json_error_object_is_valid_json(cli: Callable[..., Run]) -> None:
+    run = cli("pins", "tf=2.99", "--no-detect", "--json")
+    assert run.code == 2
+    assert json.loads(run.out)["error"]["type"] == "UnknownVersionError"

@@ -1,0 +1,83 @@
+"""The facts recorded from wheel metadata still match the package index (through uv, resolve-only).
+
+Marked ``network``: they need the package index (reached through uv's own configuration). Set
+CUDNN_RESOLVE_OFFLINE=1 to skip them on a machine without it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+import pytest
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from cudnn_resolve.data import KnowledgeBase
+from cudnn_resolve.resolver.needs import exact_pin
+from cudnn_resolve.versions import Platform
+
+pytestmark = [
+    pytest.mark.network,
+    pytest.mark.skipif(os.environ.get("CUDNN_RESOLVE_OFFLINE") == "1", reason="CUDNN_RESOLVE_OFFLINE=1"),
+]
+
+_LINE = re.compile(r"^([A-Za-z0-9._-]+)==(\S+)")
+
+
+def uv_compile(requirement: str, python: str) -> dict[str, str]:
+    """Resolve one requirement for CPython ``python`` on manylinux x86_64; name -> version."""
+    from uv import find_uv_bin
+
+    result = subprocess.run(
+        [
+            find_uv_bin(),
+            "pip",
+            "compile",
+            "-",
+            "--python-version",
+            python,
+            "--python-platform",
+            "x86_64-manylinux_2_28",
+            "--no-header",
+            "--no-annotate",
+            "--quiet",
+        ],
+        input=requirement,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return {m.group(1).lower(): m.group(2) for m in map(_LINE.match, result.stdout.splitlines()) if m}
+
+
+def _python_for(spec: SpecifierSet) -> str:
+    return next(p for p in ("3.11", "3.10", "3.12") if Version(p) in spec)
+
+
+@pytest.mark.parametrize("torch", ["2.4.1", "2.8.0", "2.14.1"])
+def test_torch_default_wheel_pins(kb: KnowledgeBase, torch: str) -> None:
+    record = kb.torch_pypi[(Version(torch), Platform.LINUX_64)]
+    release = next(r for r in kb.torch if Version(torch) in r.versions)
+    resolved = uv_compile(f"torch=={torch}", _python_for(release.python))
+    assert resolved["torch"] == torch
+    pins = {r.name: exact_pin(r) for r in record.requires}
+    cudnn = next(name for name in pins if name.startswith("nvidia-cudnn"))
+    assert Version(resolved[cudnn]) == pins[cudnn]
+    for name, pin in pins.items():
+        if pin is not None and name in resolved:
+            assert Version(resolved[name]) == pin, name
+
+
+@pytest.mark.parametrize("tf", ["2.15.1", "2.18.1"])
+def test_tensorflow_and_cuda_pins(kb: KnowledgeBase, tf: str) -> None:
+    extra = kb.and_cuda[Version(tf)]
+    resolved = uv_compile(f"tensorflow[and-cuda]=={tf}", "3.11")
+    for req in extra.requires:
+        pin = exact_pin(req)
+        if pin is not None:
+            assert Version(resolved[req.name]) == pin, req.name
+    assert Version(resolved["nvidia-cudnn-cu12"]) == extra.tested_cudnn

@@ -1,0 +1,89 @@
+"""Data-driven resolution scenarios: one TOML file per case in tests/scenarios/.
+
+Each file holds ``request`` (the words), ``args`` (extra command-line arguments; --no-detect is always
+added so the answer does not depend on the machine) and ``[expect]``:
+
+- ``exit``: 0 resolved, 1 impossible, 2 bad input;
+- for exit 0, any key of the ``pins --json`` object to compare exactly (``cuda``, ``cudnn``,
+  ``cudnn_version``, ``python``, ``driver_min`` ...), ``null`` (keys that must be null),
+  ``frameworks`` (list of "name==version" or "name==version+variant"), ``index_urls`` (exactly), and
+  ``constraints_include``, ``requirements_include``, ``conda_include``, ``notes_include`` (substrings);
+- for exit 1: ``reasons_include`` and ``fixes_include`` (substrings of the explanation);
+- for exit 2: ``message_include``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import Run
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.toml"))
+LIST_KEYS = {
+    "constraints_include": ("pip", "constraints"),
+    "requirements_include": ("pip", "requirements"),
+    "conda_include": ("conda", "dependencies"),
+}
+
+
+def _contains_all(haystack: list[str], needles: list[str], what: str) -> None:
+    for needle in needles:
+        assert any(needle in item for item in haystack), f"{what}: {needle!r} not in {haystack}"
+
+
+def _check_answer(expect: dict[str, Any], answer: dict[str, Any]) -> None:
+    for key, value in expect.items():
+        if key == "exit":
+            continue
+        if key == "null":
+            for null_key in value:
+                assert answer[null_key] is None, f"{null_key}: {answer[null_key]!r} is not null"
+        elif key == "frameworks":
+            got = [f"{f['name']}=={f['version']}" for f in answer["frameworks"]]
+            got += [f"{f['name']}=={f['version']}+{f['variant']}" for f in answer["frameworks"]]
+            for item in value:
+                assert item in got, f"frameworks: {item} not in {got}"
+        elif key == "index_urls":
+            assert answer["pip"]["index_urls"] == value
+        elif key in LIST_KEYS:
+            section, field = LIST_KEYS[key]
+            _contains_all(answer[section][field], value, key)
+        elif key == "notes_include":
+            _contains_all(answer["notes"], value, key)
+        else:
+            assert answer[key] == value, f"{key}: {answer[key]!r} != {value!r}"
+
+
+def check(expect: dict[str, Any], run: Run) -> None:
+    assert run.code == expect["exit"], f"exit {run.code}, expected {expect['exit']}\n{run.err}\n{run.out}"
+    assert "Traceback" not in run.err
+    if run.code == 0:
+        _check_answer(expect, run.json())
+    elif run.code == 1:
+        error: dict[str, Any] = run.json()["error"]
+        _contains_all(error["reasons"], expect.get("reasons_include", []), "reasons")
+        _contains_all(error["fixes"], expect.get("fixes_include", []), "fixes")
+    else:
+        for needle in expect.get("message_include", []):
+            assert needle in run.err, f"{needle!r} not in {run.err}"
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_scenario(path: Path, cli: Callable[..., Run]) -> None:
+    case = tomllib.loads(path.read_text())
+    args = ["pins", *case["request"], *case.get("args", []), "--no-detect", "--json"]
+    check(case["expect"], cli(*args))
+
+
+def test_there_are_scenarios() -> None:
+    assert len(SCENARIOS) >= 20

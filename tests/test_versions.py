@@ -1,0 +1,54 @@
+"""Value types: they compare by meaning and print as written."""
+
+from __future__ import annotations
+
+import pytest
+
+from cudnn_resolve.errors import InvalidOptionError
+from cudnn_resolve.versions import ComputeCapability, DriverVersion, Platform
+
+
+def test_driver_versions_compare_numerically_and_print_as_written() -> None:
+    v = DriverVersion.parse("450.80.02")
+    assert str(v) == "450.80.02"
+    assert DriverVersion.parse("450.80") < v < DriverVersion.parse("450.102.04")
+    assert DriverVersion.parse("535.104.05") > DriverVersion.parse("535.54.03")
+    assert DriverVersion.parse("551.61") == DriverVersion.parse("551.61.0")
+    assert len({DriverVersion.parse("551.61"), DriverVersion.parse("551.61.0")}) == 1
+
+
+@pytest.mark.parametrize("text", ["", "abc", "535.", "-1", "535.104.05.1.2", "5 35"])
+def test_bad_driver_versions(text: str) -> None:
+    with pytest.raises(InvalidOptionError, match="--driver"):
+        DriverVersion.parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "major", "minor"), [("8.6", 8, 6), ("sm_86", 8, 6), ("90", 9, 0), ("12.0", 12, 0)]
+)
+def test_compute_capability_forms(text: str, major: int, minor: int) -> None:
+    cc = ComputeCapability.parse(text)
+    assert (cc.major, cc.minor) == (major, minor)
+    assert str(cc) == f"{major}.{minor}"
+
+
+def test_binary_compatibility_is_within_a_major_only() -> None:
+    ampere_86 = ComputeCapability(8, 6)
+    assert ampere_86.runs_binary_for(ComputeCapability(8, 0))
+    assert not ComputeCapability(8, 0).runs_binary_for(ampere_86)
+    assert not ComputeCapability(9, 0).runs_binary_for(ComputeCapability(8, 6))
+
+
+@pytest.mark.parametrize("text", ["ampere", "8.66", "", "x.y"])
+def test_bad_compute_capability(text: str) -> None:
+    with pytest.raises(InvalidOptionError, match="--gpu-arch"):
+        ComputeCapability.parse(text)
+
+
+def test_platform_names_and_aliases() -> None:
+    assert Platform.parse("linux-64") is Platform.LINUX_64
+    assert Platform.parse("Windows") is Platform.WIN_64
+    assert Platform.parse("linux-arm64") is Platform.LINUX_AARCH64
+    assert not Platform.OSX_ARM64.has_cuda
+    with pytest.raises(InvalidOptionError, match="--platform"):
+        Platform.parse("solaris")
