@@ -37,7 +37,13 @@ def test_pins_json_has_the_documented_keys(cli: Callable[..., Run]) -> None:
     answer = run.json()
     assert set(answer) >= PINS_KEYS
     assert answer["frameworks"] == [
-        {"name": "tensorflow", "version": "2.10.1", "variant": "cuda11.2-pip", "gpu_arch": None}
+        {
+            "name": "tensorflow",
+            "version": "2.10.1",
+            "variant": "cuda11.2-pip",
+            "gpu_arch": None,
+            "brings_cuda": False,
+        }
     ]
     assert set(answer["pip"]) == {"requirements", "constraints", "index_urls"}
     assert set(answer["conda"]) >= {"channels", "dependencies"}

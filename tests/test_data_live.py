@@ -6,10 +6,6 @@ CUDNN_RESOLVE_OFFLINE=1 to skip them on a machine without it.
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-
 import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -18,40 +14,14 @@ from cudnn_resolve.data import KnowledgeBase
 from cudnn_resolve.resolver.needs import exact_pin
 from cudnn_resolve.versions import Platform
 
-pytestmark = [
-    pytest.mark.network,
-    pytest.mark.skipif(os.environ.get("CUDNN_RESOLVE_OFFLINE") == "1", reason="CUDNN_RESOLVE_OFFLINE=1"),
-]
+from .uvtools import network
+from .uvtools import uv_compile as uv_compile_args
 
-_LINE = re.compile(r"^([A-Za-z0-9._-]+)==(\S+)")
+pytestmark = network
 
 
 def uv_compile(requirement: str, python: str) -> dict[str, str]:
-    """Resolve one requirement for CPython ``python`` on manylinux x86_64; name -> version."""
-    from uv import find_uv_bin
-
-    result = subprocess.run(
-        [
-            find_uv_bin(),
-            "pip",
-            "compile",
-            "-",
-            "--python-version",
-            python,
-            "--python-platform",
-            "x86_64-manylinux_2_28",
-            "--no-header",
-            "--no-annotate",
-            "--quiet",
-        ],
-        input=requirement,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return {m.group(1).lower(): m.group(2) for m in map(_LINE.match, result.stdout.splitlines()) if m}
+    return uv_compile_args(["-"], stdin=requirement, python=python)
 
 
 def _python_for(spec: SpecifierSet) -> str:

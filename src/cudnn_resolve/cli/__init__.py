@@ -15,9 +15,14 @@ from typing import NoReturn
 
 from .._version import __version__
 from ..errors import EXIT_BAD_INPUT, CudnnResolveError, ResolutionImpossibleError
-from . import matrix, pins
+from . import constraints, env_file, matrix, pins
 
-VERBS: dict[str, ModuleType] = {"pins": pins, "matrix": matrix}
+VERBS: dict[str, ModuleType] = {
+    "pins": pins,
+    "constraints": constraints,
+    "env-file": env_file,
+    "matrix": matrix,
+}
 
 EPILOG = """\
 exit codes: 0 success, 1 no consistent answer (or a failed check), 2 bad input.
@@ -25,6 +30,8 @@ examples:
   cudnn-resolve pins tf=2.10
   cudnn-resolve pins 'torch>=2.4,<2.6' --driver 535.104.05 --gpu-arch 8.6
   cudnn-resolve pins torch=2.4 jax --json
+  cudnn-resolve constraints tf=2.18 -o constraints.txt --requirements requirements.txt
+  cudnn-resolve env-file tf=2.10 -o environment.yml
   cudnn-resolve matrix tensorflow --format markdown
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import platform as host_platform
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
@@ -14,6 +14,7 @@ from ..data import KnowledgeBase, load_knowledge_base
 from ..errors import InvalidOptionError
 from ..host import NOT_DETECTED, HostInfo, detect_host
 from ..request import Request, Target, conda_to_pep440, parse_frameworks
+from ..resolver import Resolution, resolve
 from ..versions import (
     ComputeCapability,
     DriverVersion,
@@ -142,3 +143,13 @@ def build_request(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> Resol
         argv=argv,
     )
     return Resolved(request, host, tuple(notes), kb)
+
+
+def resolve_from_args(args: argparse.Namespace, target: Target | None = None) -> Resolution:
+    """Build the request from ``args`` (``target`` is the verb's default when --target is absent) and
+    resolve it; the command line that asked is kept for file headers."""
+    built = build_request(args, tuple(args.argv))
+    request = built.request
+    if request.target is None and target is not None:
+        request = replace(request, target=target)
+    return resolve(request, built.kb, built.host, built.notes)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..resolver import resolve
-from .options import add_json_argument, add_request_arguments, build_request
+from .options import add_json_argument, add_request_arguments, resolve_from_args
 from .render import render_resolution
 
 HELP = __doc__ or ""
@@ -23,8 +22,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    built = build_request(args, tuple(args.argv))
-    resolution = resolve(built.request, built.kb, built.host, built.notes)
+    resolution = resolve_from_args(args)
     if args.json:
         print(json.dumps(resolution.to_json(), indent=2))
     else:

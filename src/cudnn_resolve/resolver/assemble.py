@@ -94,35 +94,55 @@ class _Chosen:
         )
 
 
-def _pip_pins(request: Request, c: _Chosen) -> PipPins:
-    """Each framework's own pins, plus the NVIDIA wheels we add where a framework leaves them open."""
-    pins = [p for f in c.frameworks for p in f.packages.constraints]
+def _added_pins(c: _Chosen) -> tuple[list[str], set[str]]:
+    """The NVIDIA wheels we pin where a framework leaves them open or brings none, and the names of
+    those something must install (the rest only constrain what the frameworks pull in)."""
+    pinned = {_name(p) for f in c.frameworks for p in f.packages.constraints}
+    added: list[str] = []
+    install: set[str] = set()
     if c.needs(Delivery.PIP) and c.cuda is not None and c.cuda.pip_set is not None:
-        pinned = {_name(p) for p in pins}
         ranges = [r for f in c.frameworks if f.cuda is not None for r in f.cuda.pip_ranges]
         for name, ver in c.cuda.pip_set.wheels:
             # A library outside the toolkit (NCCL...) whose set version a framework's range excludes is
             # left to the installer, within that range.
             fits = all(r.specifier.contains(ver, prereleases=True) for r in ranges if r.name == name)
             if canonicalize_name(name) not in pinned and fits:
-                pins.append(f"{name}=={ver}")
+                added.append(f"{name}=={ver}")
+        for f in c.frameworks:
+            if f.cuda is not None and f.cuda.delivery is Delivery.PIP:
+                names = {n for n, _ in c.cuda.pip_set.wheels} if not f.brings_cuda else set()
+                install |= names | {r.name for r in f.cuda.pip_ranges}
     if c.needs(Delivery.PIP, CUDNN) and c.cudnn is not None and c.cudnn.build.pip is not None:
-        pins.append(f"{c.cudnn.build.pip_name}=={c.cudnn.build.pip}")
-    return PipPins(
-        requirements=_unique(r for f in c.frameworks for r in f.packages.requirements),
-        constraints=_merge_pins(request, pins),
+        added.append(f"{c.cudnn.build.pip_name}=={c.cudnn.build.pip}")
+        install.add(c.cudnn.build.pip_name)
+    return added, {canonicalize_name(n) for n in install}
+
+
+def _pip_pins(request: Request, c: _Chosen) -> tuple[PipPins, tuple[str, ...]]:
+    """Pip requirements, constraints and indexes; and the pinned wheels an environment must install."""
+    added, install = _added_pins(c)
+    must_install = [p for p in added if _name(p) in install]
+    # Frameworks that bring no CUDA (TensorFlow <= 2.13) need the NVIDIA wheels named in requirements.
+    explicit = must_install if any(not f.brings_cuda and f.cuda is not None for f in c.frameworks) else []
+    pins = PipPins(
+        requirements=_unique([*(r for f in c.frameworks for r in f.packages.requirements), *explicit]),
+        constraints=_merge_pins(request, [p for f in c.frameworks for p in f.packages.constraints] + added),
         index_urls=_unique(u for f in c.frameworks for u in f.packages.index_urls),
     )
+    return pins, tuple(must_install)
 
 
-def _conda_pins(c: _Chosen, pip: PipPins) -> CondaPins:
+def _conda_pins(c: _Chosen, pip: PipPins, must_install: Sequence[str]) -> CondaPins:
     deps = [f"python {c.python.version}.*"]
     if c.needs(Delivery.CONDA) and c.cuda is not None and c.cuda.conda is not None:
         deps += list(c.cuda.conda.specs)
     if c.needs(Delivery.CONDA, CUDNN) and c.cudnn is not None and c.cudnn.build.conda is not None:
         deps.append(f"cudnn {c.cudnn.build.release}.*")
     deps.append("pip")
-    conda_pip = [f"--extra-index-url {u}" for u in pip.index_urls] + list(pip.requirements)
+    # An environment.yml's pip: section has no constraints file: the pins it must hold are listed.
+    conda_pip = [f"--extra-index-url {u}" for u in pip.index_urls] + list(
+        _unique([*pip.requirements, *must_install])
+    )
     return CondaPins(CONDA_CHANNELS, tuple(deps), tuple(conda_pip))
 
 
@@ -150,7 +170,7 @@ def assemble(
     python_spec = SpecifierSet()
     for f in c.frameworks:
         python_spec &= f.python
-    pip = _pip_pins(request, c)
+    pip, must_install = _pip_pins(request, c)
     toolkit = c.cuda.toolkit if c.cuda else None
     # Reported CUDA/cuDNN: what the frameworks were built with (TensorFlow's tested configuration,
     # torch's variant), falling back to what gets installed (JAX states minimums only).
@@ -173,7 +193,9 @@ def assemble(
     delivery = _delivery(c.frameworks)
     return Resolution(
         request=request,
-        frameworks=tuple(FrameworkPin(f.identifier, f.version, f.variant, f.gpu_arch) for f in c.frameworks),
+        frameworks=tuple(
+            FrameworkPin(f.identifier, f.version, f.variant, f.gpu_arch, f.brings_cuda) for f in c.frameworks
+        ),
         platform=request.platform,
         python=python_range(python_spec, python_minors(kb)),
         python_version=c.python.version,
@@ -186,7 +208,7 @@ def assemble(
         driver_full=driver_full,
         host=host,
         pip=pip,
-        conda=_conda_pins(c, pip),
+        conda=_conda_pins(c, pip, must_install),
         notes=_unique(notes),
         sources=_sources(kb, c),
     )

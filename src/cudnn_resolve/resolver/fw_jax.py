@@ -12,7 +12,7 @@ from ..data import KnowledgeBase
 from ..data.frameworks import JaxCuda, JaxRelease
 from ..request import Request
 from .model import FrameworkCandidate, PackageSet
-from .needs import exact_pin, requirement_line, wheel_constraints
+from .needs import constraint_pin, wheel_constraints
 
 NAME = "jax"
 
@@ -28,9 +28,9 @@ def _candidate(release: JaxRelease, extra: JaxCuda, rank: int) -> FrameworkCandi
     origin = f"JAX {release.version} [{extra.extra}]"
     cuda, cudnn = wheel_constraints(extra.requires, origin, extra.cuda_min, None)
     plugin_pins = tuple(
-        requirement_line(r, keep_extras=False)
+        pin
         for r in extra.requires
-        if not r.name.startswith("nvidia-") and r.name != "jax" and exact_pin(r) is not None
+        if not r.name.startswith("nvidia-") and r.name != "jax" and (pin := constraint_pin(r)) is not None
     )
     return FrameworkCandidate(
         identifier=NAME,

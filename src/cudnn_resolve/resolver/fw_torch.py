@@ -15,7 +15,7 @@ from ..data.frameworks import TorchPypi, TorchRelease, TorchVariant
 from ..request import Request
 from ..versions import Platform, specifier
 from .model import CUDA, CUDNN, Constraint, FrameworkCandidate, PackageSet
-from .needs import requirement_line
+from .needs import constraint_pin
 from .rules import gpu_not_in_build
 
 NAME = "torch"
@@ -41,7 +41,7 @@ def _candidate(
     if default is not None and default.variant == variant.name:
         # The index's default wheel: its own nvidia-* pins go into the constraints as they are.
         torch_pin = f"torch=={version}"
-        pins = tuple(requirement_line(r, keep_extras=False) for r in default.requires)
+        pins = tuple(p for p in map(constraint_pin, default.requires) if p is not None)
         packages = PackageSet(
             requirements=(torch_pin,),
             constraints=(torch_pin, *_companions(release, version, ""), *pins),

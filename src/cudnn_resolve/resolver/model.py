@@ -122,6 +122,9 @@ class FrameworkCandidate:
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     rank: int = 0  # order among the variants of one version: lower is preferred
+    # False where the framework's wheels pull no CUDA libraries (TensorFlow <= 2.13): the NVIDIA wheels
+    # the resolution adds must then be installed explicitly, not only constrained.
+    brings_cuda: bool = True
 
     @property
     def label(self) -> str:

@@ -30,6 +30,20 @@ def requirement_line(req: WheelRequirement, keep_extras: bool = True) -> str:
     return f"{req.name}{extras}=={pin}" if pin is not None else f"{req.name}{extras}{req.specifier}"
 
 
+def constraint_pin(req: WheelRequirement) -> str | None:
+    """``name==version`` for a constraints file, or None where the requirement names no single version.
+
+    pip constraints files take plain pins. A bounded range (torch 2.12 declares
+    ``nvidia-cublas>=13.1.0.3,<=13.1.1.3``) is pinned to its inclusive upper bound, the version an
+    installer picks; an open range is left to the installer.
+    """
+    pin = exact_pin(req)
+    if pin is None:
+        upper = [s.version for s in req.specifier if s.operator == "<="]
+        pin = Version(upper[0]) if len(upper) == 1 and "*" not in upper[0] else None
+    return None if pin is None else f"{req.name}=={pin}"
+
+
 def nvidia_requirements(requires: Iterable[WheelRequirement]) -> list[WheelRequirement]:
     return [r for r in requires if r.name.startswith("nvidia-")]
 

@@ -21,6 +21,7 @@ class FrameworkPin:
     version: Version
     variant: str  # and-cuda, cu121, cuda12, cuda11.2-pip, cpu ...
     gpu_arch: tuple[str, ...] | None = None  # compute capabilities the build targets, where published
+    brings_cuda: bool = True  # False: the framework's wheels carry no CUDA libraries (TensorFlow <= 2.13)
 
     @property
     def display(self) -> str:
@@ -75,7 +76,13 @@ class Resolution:
             "tool": f"cudnn-resolve {__version__}",
             "request": self.request.text,
             "frameworks": [
-                {"name": f.name, "version": str(f.version), "variant": f.variant, "gpu_arch": f.gpu_arch}
+                {
+                    "name": f.name,
+                    "version": str(f.version),
+                    "variant": f.variant,
+                    "gpu_arch": f.gpu_arch,
+                    "brings_cuda": f.brings_cuda,
+                }
                 for f in self.frameworks
             ],
             "platform": str(self.platform),
