@@ -15,12 +15,13 @@ from typing import NoReturn
 
 from .._version import __version__
 from ..errors import EXIT_BAD_INPUT, CudnnResolveError, ResolutionImpossibleError
-from . import constraints, env_file, matrix, pins
+from . import constraints, env_file, lock, matrix, pins
 
 VERBS: dict[str, ModuleType] = {
     "pins": pins,
     "constraints": constraints,
     "env-file": env_file,
+    "lock": lock,
     "matrix": matrix,
 }
 
@@ -32,6 +33,8 @@ examples:
   cudnn-resolve pins torch=2.4 jax --json
   cudnn-resolve constraints tf=2.18 -o constraints.txt --requirements requirements.txt
   cudnn-resolve env-file tf=2.10 -o environment.yml
+  cudnn-resolve lock torch==2.14.1 --platform linux-64 --platform linux-aarch64
+  cudnn-resolve lock torch==2.14.1 --check pylock.toml
   cudnn-resolve matrix tensorflow --format markdown
 """
 

@@ -39,15 +39,16 @@ def host_platform_name() -> Platform:
     return Platform.LINUX_AARCH64 if machine in ("aarch64", "arm64") else Platform.LINUX_64
 
 
-def add_request_arguments(parser: argparse.ArgumentParser) -> None:
+def add_request_arguments(parser: argparse.ArgumentParser, multi_platform: bool = False) -> None:
     parser.add_argument("request", nargs="+", metavar="REQUEST", help=REQUEST_HELP)
     group = parser.add_argument_group("resolution options")
     group.add_argument("--python", metavar="X.Y", help="the Python the environment will run (e.g. 3.11)")
     group.add_argument(
         "--platform",
         metavar="PLATFORM",
+        action="append" if multi_platform else "store",
         help="linux-64, linux-aarch64 or win-64 (osx-64/osx-arm64 give a CPU-only answer); "
-        "default: this machine's",
+        "default: this machine's" + ("; repeat for several platforms" if multi_platform else ""),
     )
     group.add_argument(
         "--driver",

@@ -17,10 +17,11 @@ def command_text(argv: Sequence[str]) -> str:
 def target_line(resolution: Resolution) -> str:
     """One line naming what the pins target: frameworks, platform, Python, CUDA, cuDNN, driver."""
     frameworks = ", ".join(f"{f.display} ({f.variant})" for f in resolution.frameworks)
+    python = resolution.request.python or resolution.python
     if resolution.cuda is None:
-        return f"{frameworks} on {resolution.platform}, Python {resolution.python}, CPU only"
+        return f"{frameworks} on {resolution.platform}, Python {python}, CPU only"
     return (
-        f"{frameworks} on {resolution.platform}, Python {resolution.python}, CUDA {resolution.cuda_runtime}, "
+        f"{frameworks} on {resolution.platform}, Python {python}, CUDA {resolution.cuda_runtime}, "
         f"cuDNN {resolution.cudnn_version}, NVIDIA driver >= {resolution.driver_min}"
     )
 

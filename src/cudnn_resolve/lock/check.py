@@ -1,0 +1,218 @@
+"""Reading lockfiles back, and checking one against a fresh resolution (``lock --check``)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from ..errors import UsageError
+from ..resolver.resolution import Resolution
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+_REQ_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
+_HASH = re.compile(r"--hash=sha256:[0-9a-f]{64}")
+_CONDA_FILE = re.compile(r"/([^/#]+?)-([^-/#]+)-([^-/#]+)\.(?:tar\.bz2|conda)(?:#(.*))?$")
+
+
+class LockFileError(UsageError):
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(
+            f"cannot read the lockfile {path}: {problem}. Regenerate it with 'cudnn-resolve lock' and the "
+            "same request"
+        )
+
+
+@dataclass(frozen=True)
+class LockedFile:
+    """What a lockfile pins: package name (canonical) -> version, and packages lacking a hash."""
+
+    kind: str  # pylock | requirements | conda-explicit | conda-lock
+    pins: dict[str, str]
+    unhashed: tuple[str, ...]
+    tool: dict[str, Any]  # our [tool.cudnn-resolve] record, where present
+
+
+def _read_pylock(path: Path, text: str) -> LockedFile:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LockFileError(path, f"it is not valid TOML ({exc})") from None
+    packages = doc.get("packages")
+    if not isinstance(packages, list) or "lock-version" not in doc:
+        raise LockFileError(path, "it has no lock-version and [[packages]]: not a PEP 751 lock")
+    pins, unhashed = {}, []
+    for package in packages:
+        if not isinstance(package, dict) or "name" not in package or "version" not in package:
+            raise LockFileError(path, "a [[packages]] entry lacks its name or version")
+        name = str(canonicalize_name(str(package["name"])))
+        pins[name] = str(package["version"])
+        files = list(package.get("wheels", [])) + ([package["sdist"]] if "sdist" in package else [])
+        if not files or not all(isinstance(f, dict) and f.get("hashes", {}).get("sha256") for f in files):
+            unhashed.append(name)
+    tool = doc.get("tool", {}).get("cudnn-resolve", {})
+    return LockedFile("pylock", pins, tuple(unhashed), tool if isinstance(tool, dict) else {})
+
+
+def _tool_comment(text: str) -> dict[str, Any]:
+    for line in text.splitlines():
+        if line.startswith("# cudnn-resolve: {"):
+            value = json.loads(line[len("# cudnn-resolve: ") :])
+            return value if isinstance(value, dict) else {}
+    return {}
+
+
+def _read_requirements(path: Path, text: str) -> LockedFile:
+    pins: dict[str, str] = {}
+    unhashed = []
+    current = None
+    joined = text.replace("\\\n", " ")
+    for line in joined.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", "-")):
+            continue
+        match = _REQ_LINE.match(stripped)
+        if not match:
+            raise LockFileError(path, f"the line {stripped[:80]!r} is not a name==version pin")
+        current = str(canonicalize_name(match.group(1)))
+        pins[current] = match.group(2)
+        if not _HASH.search(stripped):
+            unhashed.append(current)
+    if not pins:
+        raise LockFileError(path, "it pins no package")
+    return LockedFile("requirements", pins, tuple(unhashed), _tool_comment(text))
+
+
+def _read_explicit(path: Path, text: str) -> LockedFile:
+    pins, unhashed = {}, []
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if not lines or lines[0] != "@EXPLICIT":
+        raise LockFileError(path, "it does not start with @EXPLICIT")
+    for url in lines[1:]:
+        match = _CONDA_FILE.search(url)
+        if not match:
+            raise LockFileError(path, f"{url[:80]!r} is not a conda package URL")
+        name = match.group(1)
+        pins[name] = match.group(2)
+        if not match.group(4):
+            unhashed.append(name)
+    return LockedFile("conda-explicit", pins, tuple(unhashed), _tool_comment(text))
+
+
+def _read_conda_lock(path: Path, text: str, platform: str | None) -> LockedFile:
+    import yaml  # noqa: PLC0415  # only conda-lock files need a YAML reader
+
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise LockFileError(path, f"it is not valid YAML ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("version") != 1 or not isinstance(doc.get("package"), list):
+        raise LockFileError(path, "it is not a conda-lock version 1 file (version: 1, package: [...])")
+    pins, unhashed = {}, []
+    for package in doc["package"]:
+        if not isinstance(package, dict) or package.get("manager") != "conda":
+            continue
+        if platform is not None and package.get("platform") != platform:
+            continue
+        name = str(package.get("name"))
+        pins[name] = str(package.get("version"))
+        hashes = package.get("hash") or {}
+        if not (isinstance(hashes, dict) and (hashes.get("sha256") or hashes.get("md5"))):
+            unhashed.append(name)
+    tools = doc.get("metadata", {}).get("cudnn-resolve", {})
+    tool = tools.get(platform, {}) if isinstance(tools, dict) and platform else {}
+    return LockedFile("conda-lock", pins, tuple(unhashed), tool if isinstance(tool, dict) else {})
+
+
+def read_lock(path: Path, platform: str | None = None) -> LockedFile:
+    """Read any lockfile ``lock`` writes; the format is recognised from the content."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LockFileError(path, "it does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LockFileError(path, str(exc)) from None
+    body = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if not body:
+        raise LockFileError(path, "it is empty")
+    if body[0].startswith("lock-version"):
+        return _read_pylock(path, text)
+    if body[0] == "@EXPLICIT":
+        return _read_explicit(path, text)
+    if body[0].startswith("version:"):
+        return _read_conda_lock(path, text, platform)
+    return _read_requirements(path, text)
+
+
+@dataclass(frozen=True)
+class LockCheck:
+    path: Path
+    differences: tuple[str, ...]  # one line per pin that differs, is missing or lacks a hash
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+def _same(a: str, b: str) -> bool:
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
+
+
+def check_lock(path: Path, resolution: Resolution) -> LockCheck:
+    """Compare a lockfile with a fresh resolution of the same request.
+
+    The lock must pin every framework and the resolved cuDNN build, every package it shares with the
+    resolution's pins at the same version, and carry a hash for every package.
+    """
+    locked = read_lock(path, str(resolution.platform))
+    differences = []
+    for key, want in (("platform", str(resolution.platform)), ("python", str(resolution.python_version))):
+        have = locked.tool.get(key)
+        if have is not None and str(have) != want:
+            differences.append(f"{key}: the lock was made for {have}; this check resolves for {want}")
+    if locked.kind.startswith("conda"):
+        expected = _conda_expectations(resolution)
+    else:
+        expected = {}
+        for pin in resolution.pip.constraints:
+            name, _, version = pin.partition("==")
+            expected[str(canonicalize_name(name))] = version
+    required = {str(canonicalize_name(f.name)) for f in resolution.frameworks}
+    if locked.kind.startswith("conda"):
+        required = set()  # frameworks come from the pip: section, which conda locks do not hold
+    if resolution.cudnn_version is not None:
+        required |= {n for n in expected if n.startswith(("nvidia-cudnn", "cudnn"))}
+    for name, version in sorted(expected.items()):
+        have = locked.pins.get(name)
+        if have is None:
+            if name in required:
+                differences.append(f"{name}: not in the lock; the resolution pins {version}")
+        elif not (_same(have, version) or (version.endswith("*") and have.startswith(version.rstrip("*")))):
+            differences.append(f"{name}: the lock has {have}; the resolution pins {version}")
+    differences += [f"{name}: no sha256/md5 hash in the lock" for name in locked.unhashed]
+    return LockCheck(path, tuple(differences))
+
+
+def _conda_expectations(resolution: Resolution) -> dict[str, str]:
+    """Conda package -> expected version (a ``X.Y.*`` prefix from our MatchSpecs) for the CUDA stack."""
+    expected = {}
+    for spec in resolution.conda.dependencies:
+        name, _, version = spec.partition(" ")
+        if version and name in ("cudnn", "cudatoolkit", "cuda-version", "python"):
+            expected[name] = version
+    return expected

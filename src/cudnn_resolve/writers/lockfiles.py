@@ -1,0 +1,104 @@
+"""Lockfile texts: PEP 751 pylock.toml and hashed requirements (bodies from uv), conda @EXPLICIT and
+conda-lock v1 (from a conda solve). Pure functions; the solving happens in ``cudnn_resolve.lock``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+from ..resolver.resolution import Resolution
+from .header import assumption_line, header_lines
+
+TOOL = "cudnn-resolve"
+
+
+def _toml_string(text: str) -> str:
+    # A JSON string with ASCII escapes is a valid TOML basic string.
+    return json.dumps(text, ensure_ascii=True)
+
+
+def tool_table(resolution: Resolution) -> dict[str, str | list[str]]:
+    """What the lock targets, recorded inside it so `lock --check` and readers need no other file."""
+    return {
+        "request": resolution.request.text,
+        "platform": str(resolution.platform),
+        "python": str(resolution.python_version),
+        "frameworks": [f"{f.name}=={f.version}+{f.variant}" for f in resolution.frameworks],
+        "cuda": str(resolution.cuda_runtime) if resolution.cuda_runtime else "none",
+        "cudnn": str(resolution.cudnn_version) if resolution.cudnn_version else "none",
+        "driver-min": str(resolution.driver_min) if resolution.driver_min else "none",
+        "assumed": assumption_line(resolution),
+    }
+
+
+def pylock_text(resolution: Resolution, uv_body: str, argv: Sequence[str]) -> str:
+    """uv's pylock.toml body with our header and a ``[tool.cudnn-resolve]`` table (PEP 751 §tool)."""
+    lines = header_lines(resolution, argv)
+    lines.append(uv_body.rstrip("\n"))
+    lines += ["", f"[tool.{TOOL}]"]
+    for key, value in tool_table(resolution).items():
+        if isinstance(value, list):
+            lines.append(f"{key} = [{', '.join(_toml_string(v) for v in value)}]")
+        else:
+            lines.append(f"{key} = {_toml_string(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def hashed_requirements_text(resolution: Resolution, uv_body: str, argv: Sequence[str]) -> str:
+    """uv's hashed requirements, with our header (install with ``pip install --require-hashes -r``)."""
+    lines = header_lines(resolution, argv)
+    lines.append("# Install with: pip install --require-hashes --no-deps -r <this file>")
+    lines.append(f"# {TOOL}: " + json.dumps(tool_table(resolution), sort_keys=True))
+    lines.append(uv_body.rstrip("\n"))
+    return "\n".join(lines) + "\n"
+
+
+def explicit_text(resolution: Resolution, urls: Sequence[str], argv: Sequence[str]) -> str:
+    """A conda ``@EXPLICIT`` file: one package URL per line with its hash fragment, in install order."""
+    lines = header_lines(resolution, argv)
+    lines.append("# Create with: conda create --name ENV --file <this file>")
+    lines.append(f"# {TOOL}: " + json.dumps(tool_table(resolution), sort_keys=True))
+    lines.append(f"# platform: {resolution.platform}")
+    lines.append("@EXPLICIT")
+    lines += list(urls)
+    return "\n".join(lines) + "\n"
+
+
+def conda_lock_text(
+    resolutions: Sequence[Resolution],
+    packages: Sequence[Mapping[str, object]],
+    channels: Sequence[str],
+    content_hash: Mapping[str, str],
+    argv: Sequence[str],
+) -> str:
+    """conda-lock's v1 YAML (``version: 1``, ``metadata``, ``package``), one file for all platforms.
+
+    Written as JSON-compatible YAML (flow style for scalars): every string is JSON-quoted, which YAML
+    1.2 reads unchanged, so no YAML library is needed to write it.
+    """
+    lines = []
+    for resolution in resolutions:
+        lines += header_lines(resolution, argv)
+    lines.append("version: 1")
+    lines.append("metadata:")
+    lines.append("  content_hash:")
+    lines += [f"    {p}: {json.dumps(h)}" for p, h in sorted(content_hash.items())]
+    lines.append("  channels:")
+    for channel in channels:
+        lines.append(f"  - url: {json.dumps(channel)}")
+        lines.append("    used_env_vars: []")
+    lines.append("  platforms:")
+    lines += [f"  - {json.dumps(str(r.platform))}" for r in resolutions]
+    lines.append("  sources:")
+    lines.append(f"  - {json.dumps('cudnn-resolve ' + ' '.join(argv[1:]))}")
+    lines.append(f"  {TOOL}:")
+    for resolution in resolutions:
+        lines.append(f"    {json.dumps(str(resolution.platform))}: {json.dumps(tool_table(resolution))}")
+    lines.append("package:")
+    for package in packages:
+        first = True
+        for key, value in package.items():
+            prefix = "- " if first else "  "
+            first = False
+            lines.append(f"{prefix}{key}: {json.dumps(value)}")
+    return "\n".join(lines) + "\n"
