@@ -1,0 +1,132 @@
+"""Smoke-test an environment: which cuDNN is actually loaded, and is it the one that was pinned?
+
+Runs a stdlib-only probe with the environment's own interpreter: framework versions and the CUDA/cuDNN
+they were built with, every CUDA library mapped into the process and its version, the copy TensorFlow
+would load where it mapped none (no GPU), shadowing through LD_PRELOAD, PYTHONPATH and LD_LIBRARY_PATH,
+the driver and GPUs, and a conv2d forward and backward (on the GPU compared with the CPU when there is
+one, else on the CPU). Expectations come from the manifest `create` wrote into the environment, or from
+--expect-cudnn. Exit 0 when nothing is wrong, 1 with each finding and its fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..data import load_knowledge_base
+from ..errors import ConflictingOptionsError
+from ..probe import interpreter_of, run_probe
+from ..verify import Expectations, Verdict, evaluate, read_manifest
+from .options import add_json_argument
+
+HELP = __doc__ or ""
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_argument_group("environment (default: the Python running cudnn-resolve)")
+    where.add_argument("-p", "--prefix", type=Path, metavar="PREFIX", help="the environment's directory")
+    where.add_argument("--python", metavar="PATH", help="the environment's interpreter")
+    expect = parser.add_argument_group("expectations")
+    expect.add_argument("--expect-cudnn", metavar="X.Y[.Z]", help="the cuDNN that must be loaded")
+    expect.add_argument("--no-manifest", action="store_true", help="ignore the manifest create wrote")
+    parser.add_argument("--no-conv", action="store_true", help="skip the conv2d smoke test")
+    add_json_argument(parser)
+
+
+def run_check(args: argparse.Namespace) -> Verdict:
+    if args.prefix is not None and args.python is not None:
+        raise ConflictingOptionsError("-p/--prefix and --python both name an environment", "Give one of them")
+    python = args.python or (str(interpreter_of(args.prefix)) if args.prefix is not None else sys.executable)
+    report = run_probe(python, conv=not args.no_conv)
+    prefix = args.prefix or Path(report.prefix)
+    expectations = Expectations()
+    manifest = None if args.no_manifest else read_manifest(prefix)
+    if manifest is not None:
+        expectations = manifest[0]
+    if args.expect_cudnn:
+        expectations = Expectations(
+            args.expect_cudnn,
+            expectations.cuda,
+            expectations.frameworks,
+            expectations.driver_min,
+            "--expect-cudnn",
+        )
+    return evaluate(load_knowledge_base(), report, expectations)
+
+
+def verdict_json(verdict: Verdict) -> dict[str, object]:
+    report = verdict.report
+    return {
+        "schema": 1,
+        "passed": verdict.passed,
+        "python": {
+            "executable": report.python_executable,
+            "version": report.python_version,
+            "prefix": report.prefix,
+        },
+        "expectations": {
+            "cudnn": verdict.expectations.cudnn,
+            "cuda": verdict.expectations.cuda,
+            "frameworks": [{"name": n, "version": v} for n, v in verdict.expectations.frameworks],
+            "source": verdict.expectations.source,
+        },
+        "loaded_cudnn": verdict.loaded_cudnn,
+        "driver": report.driver,
+        "cuda_driver": report.cuda_driver,
+        "gpus": [{"name": g.name, "compute_capability": g.compute_capability} for g in report.gpus],
+        "frameworks": {
+            name: {
+                "version": f.version,
+                "cuda_compiled": f.cuda_compiled,
+                "cudnn_compiled": f.cudnn_compiled,
+                "cudnn_runtime": f.cudnn_runtime,
+                "gpu_available": f.gpu_available,
+                "arch_list": list(f.arch_list),
+                "conv": None if f.conv is None else f.conv.__dict__,
+                "error": f.error,
+            }
+            for name, f in report.frameworks.items()
+        },
+        "libraries": [lib.__dict__ for lib in report.libraries],
+        "findings": [f.to_json() for f in verdict.findings],
+        "probe": report.raw,
+    }
+
+
+def render(verdict: Verdict) -> str:
+    report = verdict.report
+    lines = [f"environment: {report.prefix} (Python {report.python_version}, {report.python_executable})"]
+    for name, f in report.frameworks.items():
+        built = (
+            f"built with CUDA {f.cuda_compiled}, cuDNN {f.cudnn_compiled}"
+            if f.cudnn_compiled
+            else "no CUDA build"
+        )
+        lines.append(f"framework:   {name} {f.version or '(failed to import)'} ({built})")
+    for lib in report.libraries:
+        if lib.is_cudnn_main:
+            how = "mapped" if lib.source == "mapped" else f"TensorFlow would load it ({lib.found_by})"
+            lines.append(f"cuDNN:       {lib.version} from {lib.path} ({how})")
+    if verdict.expectations.cudnn:
+        lines.append(f"expected:    cuDNN {verdict.expectations.cudnn} ({verdict.expectations.source})")
+    gpus = ", ".join(f"{g.name} ({g.compute_capability})" for g in report.gpus) or "none"
+    lines.append(f"driver/GPU:  {report.driver or 'no NVIDIA driver'}; GPUs: {gpus}")
+    lines.append("findings:")
+    for finding in verdict.findings:
+        lines.append(f"  {str(finding.severity).upper():7} {finding.message}")
+        if finding.fix and finding.severity.value != "info":
+            lines.append(f"          fix: {finding.fix}")
+    errors = sum(1 for f in verdict.findings if f.severity.value == "error")
+    loaded = verdict.loaded_cudnn or "none"
+    lines.append(
+        f"verdict: {'PASS' if verdict.passed else 'FAIL'} (loaded cuDNN {loaded}; {errors} error(s))"
+    )
+    return "\n".join(lines)
+
+
+def execute(args: argparse.Namespace) -> int:
+    verdict = run_check(args)
+    print(json.dumps(verdict_json(verdict), indent=2) if args.json else render(verdict))
+    return 0 if verdict.passed else 1

@@ -1,0 +1,133 @@
+"""Diagnose this machine and the current Python environment.
+
+Reports the NVIDIA driver and GPUs; every CUDA toolkit and cuDNN copy findable (nvcc on PATH, CUDA_HOME,
+CUDA_PATH, /usr/local/cuda*, /opt, the loader cache, system library directories, conda environments);
+the variables that steer loading; and the frameworks of the current environment with the smoke test's
+findings, most severe first, each with its fix. --binary PATH reports which libcudnn and libcudart a
+native program would load, as the dynamic loader would resolve them, and whether their versions agree.
+Exit 0 when nothing is wrong, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from ..data import load_knowledge_base
+from ..host import detect_host
+from ..probe import run_probe
+from ..verify import Expectations, Finding, Severity, evaluate
+from ..verify.binary import resolve_binary
+from ..verify.host_scan import find_cudnn, find_toolkits
+from .check import verdict_json
+from .options import add_json_argument
+
+HELP = __doc__ or ""
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--binary", type=Path, metavar="PATH", help="a native program or library to inspect")
+    parser.add_argument("--no-conv", action="store_true", help="skip the conv2d smoke test")
+    add_json_argument(parser)
+
+
+def _host_findings(host_found: bool, toolkits: list[object], copies: list[object]) -> list[Finding]:
+    findings = []
+    if not host_found:
+        findings.append(
+            Finding("no-driver", Severity.INFO, "no NVIDIA driver found: GPU code cannot run here")
+        )
+    env = os.environ
+    for name in ("LD_PRELOAD",):
+        if env.get(name) and any(k in env[name] for k in ("cudnn", "cudart", "cublas")):
+            findings.append(
+                Finding(
+                    "shadow-ld-preload",
+                    Severity.ERROR,
+                    f"{name} loads CUDA libraries into every process: {env[name]}",
+                    f"unset {name}",
+                )
+            )
+    return findings
+
+
+def execute(args: argparse.Namespace) -> int:
+    host = detect_host()
+    env = dict(os.environ)
+    toolkits = find_toolkits(env)
+    copies = find_cudnn(toolkits, Path.home(), env)
+    verdict = evaluate(
+        load_knowledge_base(), run_probe(sys.executable, conv=not args.no_conv), Expectations()
+    )
+    findings = list(verdict.findings) + _host_findings(host.found, list(toolkits), list(copies))
+    binary = resolve_binary(args.binary) if args.binary is not None else None
+    if binary is not None:
+        findings += [Finding("binary", Severity.ERROR, f"{args.binary}: {p}") for p in binary[1]]
+    findings.sort(key=lambda f: f.severity.rank)
+    failed = any(f.severity is Severity.ERROR for f in findings)
+    if args.json:
+        body = {
+            "schema": 1,
+            "passed": not failed,
+            "host": {
+                "driver": str(host.driver) if host.driver else None,
+                "method": host.method,
+                "gpus": [
+                    {"name": g.name, "compute_capability": str(g.capability) if g.capability else None}
+                    for g in host.gpus
+                ],
+                "attempts": list(host.attempts),
+            },
+            "toolkits": [t.__dict__ for t in toolkits],
+            "cudnn_copies": [c.__dict__ for c in copies],
+            "environment": verdict_json(verdict),
+            "binary": None
+            if binary is None
+            else {
+                "path": str(args.binary),
+                "libraries": [r.__dict__ for r in binary[0]],
+                "problems": binary[1],
+            },
+            "findings": [f.to_json() for f in findings],
+        }
+        print(json.dumps(body, indent=2))
+        return 1 if failed else 0
+    gpus = ", ".join(f"{g.name} ({g.capability})" for g in host.gpus) or "none"
+    lines = [f"driver:     {host.driver or 'none'} ({host.method}); GPUs: {gpus}"]
+    lines += [f"toolkit:    CUDA {t.version or '?'} at {t.path} ({t.found_by})" for t in toolkits] or [
+        "toolkit:    none found"
+    ]
+    lines += [f"cuDNN:      {c.version or '?'} at {c.path} ({c.found_by})" for c in copies] or [
+        "cuDNN:      no system copy found"
+    ]
+    lines.append(f"python:     {verdict.report.python_executable} ({verdict.report.python_version})")
+    for name, f in verdict.report.frameworks.items():
+        lines.append(f"framework:  {name} {f.version} (CUDA {f.cuda_compiled}, cuDNN {f.cudnn_compiled})")
+    for key in (
+        "LD_LIBRARY_PATH",
+        "LD_PRELOAD",
+        "PYTHONPATH",
+        "CUDA_HOME",
+        "CUDA_VISIBLE_DEVICES",
+        "CONDA_PREFIX",
+    ):
+        if env.get(key):
+            lines.append(f"env:        {key}={env[key]}")
+    if binary is not None:
+        for r in binary[0]:
+            where = r.path or "NOT FOUND"
+            extra = f", built for CUDA {r.built_for_cudart}" if r.built_for_cudart else ""
+            lines.append(
+                f"binary:     {r.soname} -> {where} ({r.found_by}; version {r.version or '?'}{extra})"
+            )
+    lines.append("findings:")
+    for finding in findings:
+        lines.append(f"  {str(finding.severity).upper():7} {finding.message}")
+        if finding.fix and finding.severity is not Severity.INFO:
+            lines.append(f"          fix: {finding.fix}")
+    lines.append("verdict: " + ("problems found" if failed else "no problems found"))
+    print("\n".join(lines))
+    return 1 if failed else 0

@@ -1,0 +1,232 @@
+"""Explanations and concrete fixes per category, built from the knowledge base (exact pins, not advice)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from packaging.version import InvalidVersion, Version
+
+from ..data import KnowledgeBase
+from ..request import DISPLAY
+from .signatures import Category
+
+# Which pip wheel provides a CUDA library SONAME (NVIDIA's wheel names; <N> is the CUDA major).
+_WHEELS = {
+    "libcudnn": "nvidia-cudnn-cu{cuda}",
+    "libcudart": "nvidia-cuda-runtime-cu{cuda}",
+    "libcublas": "nvidia-cublas-cu{cuda}",
+    "libcublaslt": "nvidia-cublas-cu{cuda}",
+    "libcufft": "nvidia-cufft-cu{cuda}",
+    "libcurand": "nvidia-curand-cu{cuda}",
+    "libcusolver": "nvidia-cusolver-cu{cuda}",
+    "libcusparse": "nvidia-cusparse-cu{cuda}",
+    "libnvrtc": "nvidia-cuda-nvrtc-cu{cuda}",
+    "libnvjitlink": "nvidia-nvjitlink-cu{cuda}",
+    "libnccl": "nvidia-nccl-cu{cuda}",
+}
+# SONAME major -> CUDA major, where the SONAME does not carry the CUDA major itself.
+_CUDNN_CUDA = {"7": "10", "8": "11", "9": "12"}
+_CUBLAS_CUDA = {"10": "10", "11": "11", "12": "12", "13": "13"}
+
+
+def _version(text: str | None) -> Version | None:
+    try:
+        return Version(text) if text else None
+    except InvalidVersion:
+        return None
+
+
+def _cudnn_pins(kb: KnowledgeBase, compiled: Version) -> list[str]:
+    """Pip wheels of the nearest cuDNN build at or above ``compiled`` in its major, per CUDA major."""
+    best: dict[int, Version] = {}
+    for build in kb.cudnn:
+        if build.pip is None or build.release.major != compiled.major or build.release < compiled:
+            continue
+        current = best.get(build.cuda_major)
+        if current is None or build.pip < current:
+            best[build.cuda_major] = build.pip
+    return [f"pip install nvidia-cudnn-cu{cuda}=={pin}" for cuda, pin in sorted(best.items())]
+
+
+def _frameworks_built_with(kb: KnowledgeBase, compiled: Version, framework: str | None) -> list[str]:
+    """Releases whose build used this cuDNN: 'cudnn-resolve pins ...' lines for them."""
+    found = []
+    if framework in (None, "torch"):
+        for release in kb.torch:
+            if any(v.cudnn.release[:3] == compiled.release[:3] for v in release.variants):
+                found.append(f"torch=={release.versions[-1]}")
+    if framework in (None, "tensorflow"):
+        for tf in kb.tensorflow:
+            if tf.linux.cudnn.release[:2] == compiled.release[:2]:
+                found.append(f"tensorflow=={tf.versions[-1]}")
+    return found[-2:]
+
+
+def _cudnn_mismatch(
+    versions: Mapping[str, str], framework: str | None, kb: KnowledgeBase
+) -> tuple[str, list[str]]:
+    loaded, compiled = versions.get("loaded"), versions.get("compiled")
+    who = DISPLAY.get(framework or "", "The framework")
+    text = (
+        f"{who} was built against cuDNN {compiled or '?'} but the cuDNN loaded at run time is "
+        f"{loaded or '?'}. "
+        "Both TensorFlow and PyTorch need the same major version and a minor at least the build's, so an "
+        "older "
+        "or other-major copy was found first: a system or conda copy, LD_LIBRARY_PATH, or a mismatched wheel"
+    )
+    fixes = ["cudnn-resolve check  # shows which libcudnn file is loaded and why"]
+    built = _version(compiled)
+    if built is not None:
+        fixes += _cudnn_pins(kb, built)
+        fixes += [
+            f"cudnn-resolve constraints {spec}  # the pins that version was tested with"
+            for spec in _frameworks_built_with(kb, built, framework)
+        ]
+    fixes.append("unset LD_LIBRARY_PATH  # if it points at another CUDA/cuDNN")
+    return text, fixes
+
+
+def _library(versions: Mapping[str, str]) -> tuple[str, list[str]]:
+    library = versions.get("library", "").split(",")[0].strip()
+    match = re.match(r"(lib[a-zA-Z_]+?)(?:_\w+)?\.so\.?([\d]+)?", library)
+    fixes = []
+    if match:
+        stem, major = match.group(1).lower(), match.group(2)
+        if stem.startswith("libcudnn"):
+            cuda = _CUDNN_CUDA.get(major or "", "12")
+            fixes.append(
+                f"pip install 'nvidia-cudnn-cu{cuda}>={major}.0,<{int(major) + 1}'"
+                if major
+                else "pip install nvidia-cudnn-cu12"
+            )
+        elif stem in _WHEELS:
+            cuda = _CUBLAS_CUDA.get(major or "", "12") if stem != "libcudart" else (major or "12")
+            fixes.append(f"pip install {_WHEELS[stem].format(cuda=cuda)}")
+    text = (
+        f"the loader cannot find {library or 'a CUDA library'}: the environment does not provide it, or "
+        "provides it where the framework does not look. TensorFlow <= 2.13 ships no CUDA libraries at all"
+    )
+    fixes.append("cudnn-resolve create <framework>=<version>  # an environment that installs and loads them")
+    return text, fixes
+
+
+_TEXT = {
+    Category.LIBRARY_SHADOWED: (
+        "a CUDA library was loaded from another copy than the one it was built with (a symbol or version "
+        "node "
+        "is missing): mixed cuDNN sub-libraries or an LD_LIBRARY_PATH/LD_PRELOAD/system copy shadowing the "
+        "environment's",
+        [
+            "cudnn-resolve check  # lists every mapped libcudnn file and its directory",
+            "unset LD_LIBRARY_PATH LD_PRELOAD  # then retry",
+        ],
+    ),
+    Category.DNN_INIT_FAILED: (
+        "cuDNN was found but failed to initialise or run: most often the GPU is out of memory when the "
+        "handle is "
+        "created (TensorFlow reserves all memory by default), or the loaded cuDNN does not match the "
+        "driver/GPU",
+        [
+            "export TF_FORCE_GPU_ALLOW_GROWTH=true  # TensorFlow: allocate GPU memory as needed",
+            "cudnn-resolve check  # is the loaded cuDNN the one the framework was built with?",
+            "nvidia-smi  # another process holding the GPU's memory?",
+        ],
+    ),
+    Category.FORWARD_COMPAT_UNSUPPORTED: (
+        "a CUDA forward-compatibility library (cuda-compat) is being used on a GPU that does not support it "
+        "(forward compatibility is for data-center GPUs only)",
+        [
+            "remove the cuda-compat directory (e.g. /usr/local/cuda/compat) from LD_LIBRARY_PATH",
+            "upgrade the NVIDIA driver instead",
+        ],
+    ),
+    Category.NO_GPU_VISIBLE: (
+        "the framework sees no GPU: no driver, CUDA_VISIBLE_DEVICES hides them, the container was started "
+        "without GPU access, or the GPU libraries could not be loaded (see other causes)",
+        [
+            "nvidia-smi  # does the driver see the GPU?",
+            "echo $CUDA_VISIBLE_DEVICES",
+            "docker run --gpus all ...  # in a container",
+            "cudnn-resolve doctor",
+        ],
+    ),
+    Category.TOOLCHAIN_MISSING: (
+        "XLA (JAX, TensorFlow) compiles GPU kernels at run time and needs ptxas/libdevice from the CUDA "
+        "toolkit",
+        [
+            "pip install nvidia-cuda-nvcc-cu12  # brings ptxas and libdevice",
+            "export XLA_FLAGS=--xla_gpu_cuda_data_dir=/usr/local/cuda  # or point XLA at a toolkit",
+        ],
+    ),
+    Category.OUT_OF_MEMORY: (
+        "the GPU ran out of memory",
+        [
+            "reduce the batch size or model size",
+            "export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True  # PyTorch: less fragmentation",
+            "export TF_FORCE_GPU_ALLOW_GROWTH=true  # TensorFlow",
+        ],
+    ),
+    Category.BENIGN: (
+        "harmless messages (duplicate plugin registration, missing optional TensorRT, CPU instruction and "
+        "NUMA "
+        "notices): not the cause of a failure",
+        [],
+    ),
+}
+
+
+def _driver(versions: Mapping[str, str], framework: str | None, kb: KnowledgeBase) -> tuple[str, list[str]]:
+    supported = versions.get("driver_cuda")
+    text = "the NVIDIA driver is older than the CUDA runtime the framework uses needs" + (
+        f" (the driver supports CUDA {supported} at most)" if supported else ""
+    )
+    fixes = []
+    for major, info in sorted(kb.cuda_majors.items()):
+        linux = info.minor_compat_driver.get("linux")
+        if linux is not None:
+            fixes.append(f"CUDA {major}.x needs driver >= {linux} on Linux: upgrade the driver")
+    name = framework or "torch"
+    fixes.append(f"cudnn-resolve pins {name} --driver <your driver version>  # a build this driver can run")
+    return text, fixes
+
+
+def _arch(versions: Mapping[str, str], framework: str | None) -> tuple[str, list[str]]:
+    cc = versions.get("compute_capability")
+    text = (
+        f"the installed build has no kernels for this GPU{f' (compute capability {cc})' if cc else ''}: "
+        "the GPU is newer than the build's newest architecture, or older than it supports"
+    )
+    name = framework or "torch"
+    fix = (
+        f"cudnn-resolve pins {name} --gpu-arch {cc}" if cc else f"cudnn-resolve pins {name} --gpu-arch <X.Y>"
+    )
+    return text, [f"{fix}  # the builds that include this architecture"]
+
+
+def _cpu_build(framework: str | None) -> tuple[str, list[str]]:
+    name = framework or "torch"
+    return (
+        f"a CPU-only build of {DISPLAY.get(name, name)} is installed",
+        [
+            f"cudnn-resolve constraints {name} --requirements requirements.txt -o constraints.txt",
+            "pip install -r requirements.txt -c constraints.txt  # the CUDA build and its pins",
+        ],
+    )
+
+
+def explanation_and_fixes(
+    category: Category, versions: Mapping[str, str], framework: str | None, kb: KnowledgeBase
+) -> tuple[str, list[str]]:
+    if category is Category.CUDNN_MISMATCH:
+        return _cudnn_mismatch(versions, framework, kb)
+    if category is Category.LIBRARY_MISSING:
+        return _library(versions)
+    if category is Category.DRIVER_TOO_OLD:
+        return _driver(versions, framework, kb)
+    if category is Category.GPU_ARCH_UNSUPPORTED:
+        return _arch(versions, framework)
+    if category is Category.CPU_BUILD_INSTALLED:
+        return _cpu_build(framework)
+    text, fixes = _TEXT[category]
+    return text, list(fixes)
