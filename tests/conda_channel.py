@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# conda-build's prefix placeholder, replaced by the target prefix when a package is linked.
+PLACEHOLDER = "/opt/anaconda1anaconda2anaconda3"
 # A fixed build timestamp (ms, as conda writes it): 2024-06-01T00:00:00Z. Reproducible archives need one.
 _TIMESTAMP_MS = 1_717_200_000_000
 
@@ -40,6 +42,8 @@ class FakePackage:
     subdir: str = "linux-64"
     files: Mapping[str, bytes] = field(default_factory=dict)
     noarch: str | None = None
+    # Files that contain PLACEHOLDER, which the installer replaces with the prefix (conda's text mode).
+    prefixed: tuple[str, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -106,6 +110,11 @@ def _archive(package: FakePackage) -> bytes:
                 "path_type": "hardlink",
                 "sha256": hashlib.sha256(data).hexdigest(),
                 "size_in_bytes": len(data),
+                **(
+                    {"prefix_placeholder": PLACEHOLDER, "file_mode": "text"}
+                    if path in package.prefixed
+                    else {}
+                ),
             }
             for path, data in payload.items()
         ],

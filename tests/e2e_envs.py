@@ -7,6 +7,7 @@ runs do not fill the disk.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,32 @@ class Workspace:
 
     def uv(self, *args: str) -> None:
         subprocess.run([find_uv_bin(), *args], check=True, timeout=1800, capture_output=True, text=True)
+
+    def create(self, name: str, *request: str, backend: str = "uv") -> tuple[Path, dict[str, object]]:
+        """``cudnn-resolve create`` as a user runs it; returns the prefix and its --json report."""
+        prefix = self.root / name
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cudnn_resolve",
+                "create",
+                *request,
+                "-p",
+                str(prefix),
+                "--no-detect",
+                "--backend",
+                backend,
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=3600,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr + result.stdout
+        report: dict[str, object] = json.loads(result.stdout)
+        return prefix, report
 
     def venv(self, name: str, *requirements: str) -> Path:
         prefix = self.root / name

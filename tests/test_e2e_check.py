@@ -1,5 +1,6 @@
-"""`check` end to end, for real: uv environments with torch 2.14.1 (CUDA 13 build) and
-tensorflow[and-cuda] 2.15.1, and real stray nvidia-cudnn wheels shadowing them.
+"""`create` and `check` end to end, for real: environments made by `cudnn-resolve create` (uv backend) with
+torch 2.14.1 (the CUDA 13 build) and tensorflow[and-cuda] 2.15.1, then real stray nvidia-cudnn wheels
+shadowing them.
 
 No GPU here: torch maps its cuDNN at import and reports its versions; TensorFlow maps none without a
 GPU, so the probe finds the copy TensorFlow's loader would open (RUNPATH, LD_LIBRARY_PATH) and reads
@@ -8,6 +9,7 @@ its version through cuDNN's API.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,12 +32,18 @@ def workspace() -> Iterator[Workspace]:
 
 @pytest.fixture(scope="module")
 def torch_env(workspace: Workspace) -> Path:
-    return workspace.venv("torch", TORCH)
+    prefix, report = workspace.create("torch", TORCH)
+    assert report["check"]["passed"]  # type: ignore[index]
+    assert report["check"]["loaded_cudnn"] == "9.24.0"  # type: ignore[index]
+    return prefix
 
 
 @pytest.fixture(scope="module")
 def tf_env(workspace: Workspace) -> Path:
-    return workspace.venv("tf", TENSORFLOW)
+    prefix, report = workspace.create("tf", TENSORFLOW.replace("[and-cuda]", ""))
+    assert report["check"]["passed"]  # type: ignore[index]
+    assert report["check"]["loaded_cudnn"] == "8.9.4"  # type: ignore[index]
+    return prefix
 
 
 def _check(
@@ -58,6 +66,13 @@ def _errors(body: dict[str, Any]) -> set[str]:
 def test_torch_clean_env_loads_the_pinned_cudnn(
     cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch, torch_env: Path
 ) -> None:
+    manifest = json.loads((torch_env / "cudnn-resolve.json").read_text())
+    assert manifest["resolution"]["cudnn_version"] == "9.24.0.43"
+    for key in ("LD_PRELOAD", "PYTHONPATH", "LD_LIBRARY_PATH"):
+        monkeypatch.delenv(key, raising=False)
+    run = cli("check", "-p", str(torch_env), "--json")  # expectations from the manifest create wrote
+    assert run.code == 0, run.out
+    assert run.json()["expectations"]["cudnn"] == "9.24.0.43"
     body = _check(cli, monkeypatch, torch_env, "9.24.0.43")
     assert body["passed"], body["findings"]
     assert body["loaded_cudnn"] == "9.24.0"
@@ -127,3 +142,31 @@ def test_tensorflow_ld_library_path_cuda_runtime_is_reported(
         cli, monkeypatch, tf_env, "8.9.4.25", LD_LIBRARY_PATH=str(stray / "nvidia/cuda_runtime/lib")
     )
     assert "shadow-ld-library-path" in _errors(body)
+
+
+def test_tensorflow_2_13_loads_its_cudnn_through_the_preload(
+    cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch, workspace: Workspace
+) -> None:
+    """TensorFlow <= 2.13 ships no CUDA: create adds NVIDIA's cu11 wheels and a start-up preload, so the
+    environment's cuDNN is mapped with no activation and no LD_LIBRARY_PATH; without the preload the
+    environment's own copies are found by nothing."""
+    prefix, report = workspace.create("tf213", "tf=2.13")
+    assert report["check"]["passed"], report  # type: ignore[index]
+    assert report["check"]["loaded_cudnn"] == "8.6.0"  # type: ignore[index]
+    assert any("libcudnn.so.8" in lib for lib in report["preloaded_libraries"])  # type: ignore[attr-defined]
+    body = _check(cli, monkeypatch, prefix, "8.6.0.163")
+    mapped = [lib for lib in body["libraries"] if lib["version"]]
+    assert mapped[0]["source"] == "mapped"
+    body = _check(cli, monkeypatch, prefix, "8.6.0.163", CUDNN_RESOLVE_NO_PRELOAD="1")
+    assert "cudnn-not-found" in _errors(body)
+
+
+def test_pip_backend_creates_the_same_environment(workspace: Workspace) -> None:
+    """python -m venv + pip instead of uv (pip's own configuration and caches apply)."""
+    prefix, report = workspace.create("torch-pip", TORCH, backend="pip")
+    assert report["plan"]["backend"] == "pip"  # type: ignore[index]
+    assert report["check"]["passed"]  # type: ignore[index]
+    assert report["check"]["loaded_cudnn"] == "9.24.0"  # type: ignore[index]
+    assert (prefix / "bin" / "python").exists()
+    head = next(p for p in (prefix / "bin").iterdir() if p.name.startswith("pip")).read_text().splitlines()[0]
+    assert head.startswith(f"#!{prefix}/bin/python")  # the final prefix, not the build directory

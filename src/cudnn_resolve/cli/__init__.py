@@ -15,13 +15,15 @@ from typing import NoReturn
 
 from .._version import __version__
 from ..errors import EXIT_BAD_INPUT, CudnnResolveError, ResolutionImpossibleError
-from . import check, constraints, doctor, env_file, explain, lock, matrix, pins
+from . import check, constraints, create, doctor, env_file, envs, explain, lock, matrix, pins
 
 VERBS: dict[str, ModuleType] = {
     "pins": pins,
     "constraints": constraints,
     "env-file": env_file,
     "lock": lock,
+    "create": create,
+    "envs": envs,
     "check": check,
     "doctor": doctor,
     "explain": explain,
@@ -38,6 +40,7 @@ examples:
   cudnn-resolve env-file tf=2.10 -o environment.yml
   cudnn-resolve lock torch==2.14.1 --platform linux-64 --platform linux-aarch64
   cudnn-resolve lock torch==2.14.1 --check pylock.toml
+  cudnn-resolve create torch==2.14.1 -p ./env
   cudnn-resolve check -p ./env --expect-cudnn 9.24
   cudnn-resolve matrix tensorflow --format markdown
 """

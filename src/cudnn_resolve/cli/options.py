@@ -39,8 +39,12 @@ def host_platform_name() -> Platform:
     return Platform.LINUX_AARCH64 if machine in ("aarch64", "arm64") else Platform.LINUX_64
 
 
-def add_request_arguments(parser: argparse.ArgumentParser, multi_platform: bool = False) -> None:
-    parser.add_argument("request", nargs="+", metavar="REQUEST", help=REQUEST_HELP)
+def add_request_arguments(
+    parser: argparse.ArgumentParser, multi_platform: bool = False, optional_request: bool = False
+) -> None:
+    parser.add_argument(
+        "request", nargs="*" if optional_request else "+", metavar="REQUEST", help=REQUEST_HELP
+    )
     group = parser.add_argument_group("resolution options")
     group.add_argument("--python", metavar="X.Y", help="the Python the environment will run (e.g. 3.11)")
     group.add_argument(

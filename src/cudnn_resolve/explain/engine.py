@@ -68,7 +68,9 @@ def _extract(signature: Signature, match: re.Match[str]) -> dict[str, str]:
     for key, value in match.groupdict().items():
         if value:
             versions[key] = (
-                normalise_version(value) if key in ("loaded", "compiled", "compat") else value.strip()
+                normalise_version(value)
+                if key in ("loaded", "compiled", "compat", "minimum")
+                else value.strip()
             )
     if "sm" in versions:
         sm = versions.pop("sm")

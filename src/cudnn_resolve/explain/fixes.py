@@ -25,6 +25,17 @@ _WHEELS = {
     "libnvjitlink": "nvidia-nvjitlink-cu{cuda}",
     "libnccl": "nvidia-nccl-cu{cuda}",
 }
+# What JAX's "Unable to load <component>" (jax/_src/xla_bridge.py) and TF 0.x's "Unable to load cuDNN DSO"
+# name, as the SONAME stem that provides it.
+_COMPONENTS = {
+    "cudnn": "libcudnn.so",
+    "cuda": "libcudart.so",
+    "cublas": "libcublas.so",
+    "cufft": "libcufft.so",
+    "cusolver": "libcusolver.so",
+    "cusparse": "libcusparse.so",
+    "nccl": "libnccl.so",
+}
 # SONAME major -> CUDA major, where the SONAME does not carry the CUDA major itself.
 _CUDNN_CUDA = {"7": "10", "8": "11", "9": "12"}
 _CUBLAS_CUDA = {"10": "10", "11": "11", "12": "12", "13": "13"}
@@ -67,16 +78,21 @@ def _cudnn_mismatch(
     versions: Mapping[str, str], framework: str | None, kb: KnowledgeBase
 ) -> tuple[str, list[str]]:
     loaded, compiled = versions.get("loaded"), versions.get("compiled")
+    minimum = versions.get("minimum")
     who = DISPLAY.get(framework or "", "The framework")
     text = (
-        f"{who} was built against cuDNN {compiled or '?'} but the cuDNN loaded at run time is "
-        f"{loaded or '?'}. "
-        "Both TensorFlow and PyTorch need the same major version and a minor at least the build's, so an "
+        f"{who} was built against cuDNN {compiled or '?'}"
+        + (f" (and needs at least {minimum})" if minimum else "")
+        + f" but the cuDNN loaded at run time is {loaded or '?'}. "
+        "TensorFlow, PyTorch and JAX need the same major version and a minor at least the build's, so an "
         "older "
         "or other-major copy was found first: a system or conda copy, LD_LIBRARY_PATH, or a mismatched wheel"
     )
     fixes = ["cudnn-resolve check  # shows which libcudnn file is loaded and why"]
     built = _version(compiled)
+    required = _version(minimum)
+    if required is not None and (built is None or required > built):
+        built = required  # JAX states a minimum above its build's version (jax/_src/xla_bridge.py)
     if built is not None:
         fixes += _cudnn_pins(kb, built)
         fixes += [
@@ -89,9 +105,17 @@ def _cudnn_mismatch(
 
 def _library(versions: Mapping[str, str]) -> tuple[str, list[str]]:
     library = versions.get("library", "").split(",")[0].strip()
+    component = versions.get("component", "")
+    if not library and component:
+        library = _COMPONENTS.get(component.lower(), "")
     match = re.match(r"(lib[a-zA-Z_]+?)(?:_\w+)?\.so\.?([\d]+)?", library)
     fixes = []
-    if match:
+    if match and match.group(1).lower() == "libcuda":
+        fixes.append(
+            "libcuda comes with the NVIDIA driver, not with pip: install the driver (WSL: keep "
+            "/usr/lib/wsl/lib on the loader path; Docker: run with --gpus all)"
+        )
+    elif match:
         stem, major = match.group(1).lower(), match.group(2)
         if stem.startswith("libcudnn"):
             cuda = _CUDNN_CUDA.get(major or "", "12")
@@ -122,17 +146,6 @@ _TEXT = {
             "unset LD_LIBRARY_PATH LD_PRELOAD  # then retry",
         ],
     ),
-    Category.DNN_INIT_FAILED: (
-        "cuDNN was found but failed to initialise or run: most often the GPU is out of memory when the "
-        "handle is "
-        "created (TensorFlow reserves all memory by default), or the loaded cuDNN does not match the "
-        "driver/GPU",
-        [
-            "export TF_FORCE_GPU_ALLOW_GROWTH=true  # TensorFlow: allocate GPU memory as needed",
-            "cudnn-resolve check  # is the loaded cuDNN the one the framework was built with?",
-            "nvidia-smi  # another process holding the GPU's memory?",
-        ],
-    ),
     Category.FORWARD_COMPAT_UNSUPPORTED: (
         "a CUDA forward-compatibility library (cuda-compat) is being used on a GPU that does not support it "
         "(forward compatibility is for data-center GPUs only)",
@@ -148,15 +161,8 @@ _TEXT = {
             "nvidia-smi  # does the driver see the GPU?",
             "echo $CUDA_VISIBLE_DEVICES",
             "docker run --gpus all ...  # in a container",
+            "systemctl status nvidia-fabricmanager  # NVSwitch systems (CUDA_ERROR_SYSTEM_NOT_READY)",
             "cudnn-resolve doctor",
-        ],
-    ),
-    Category.TOOLCHAIN_MISSING: (
-        "XLA (JAX, TensorFlow) compiles GPU kernels at run time and needs ptxas/libdevice from the CUDA "
-        "toolkit",
-        [
-            "pip install nvidia-cuda-nvcc-cu12  # brings ptxas and libdevice",
-            "export XLA_FLAGS=--xla_gpu_cuda_data_dir=/usr/local/cuda  # or point XLA at a toolkit",
         ],
     ),
     Category.OUT_OF_MEMORY: (
@@ -168,9 +174,9 @@ _TEXT = {
         ],
     ),
     Category.BENIGN: (
-        "harmless messages (duplicate plugin registration, missing optional TensorRT, CPU instruction and "
-        "NUMA "
-        "notices): not the cause of a failure",
+        "harmless messages (duplicate plugin registration, missing optional TensorRT or its cuDNN-version "
+        "warning, CPU instruction and NUMA notices, allocator retries and host-memory warnings, JAX probing "
+        "platforms it does not use): not the cause of a failure",
         [],
     ),
 }
@@ -178,10 +184,19 @@ _TEXT = {
 
 def _driver(versions: Mapping[str, str], framework: str | None, kb: KnowledgeBase) -> tuple[str, list[str]]:
     supported = versions.get("driver_cuda")
-    text = "the NVIDIA driver is older than the CUDA runtime the framework uses needs" + (
-        f" (the driver supports CUDA {supported} at most)" if supported else ""
-    )
-    fixes = []
+    kernel, dso = versions.get("driver"), versions.get("dso")
+    if kernel and dso:
+        text = (
+            f"the loaded NVIDIA kernel module ({kernel}) does not match the user-mode driver library libcuda "
+            f"({dso}): the driver was changed without reloading the module, or an older driver is installed "
+            "than the CUDA runtime needs"
+        )
+        fixes = ["reboot (or reload the nvidia kernel module) after a driver upgrade"]
+    else:
+        text = "the NVIDIA driver is older than the CUDA runtime the framework uses needs" + (
+            f" (the driver supports CUDA {supported} at most)" if supported else ""
+        )
+        fixes = []
     for major, info in sorted(kb.cuda_majors.items()):
         linux = info.minor_compat_driver.get("linux")
         if linux is not None:
@@ -202,6 +217,46 @@ def _arch(versions: Mapping[str, str], framework: str | None) -> tuple[str, list
         f"cudnn-resolve pins {name} --gpu-arch {cc}" if cc else f"cudnn-resolve pins {name} --gpu-arch <X.Y>"
     )
     return text, [f"{fix}  # the builds that include this architecture"]
+
+
+def _dnn_init(versions: Mapping[str, str]) -> tuple[str, list[str]]:
+    driver = versions.get("driver")
+    text = (
+        "cuDNN was found but failed to initialise or run: most often the GPU is out of memory when the "
+        "handle is created (TensorFlow reserves all memory by default), or the loaded cuDNN does not match "
+        "the driver/GPU"
+    )
+    fixes = [
+        "export TF_FORCE_GPU_ALLOW_GROWTH=true  # TensorFlow: allocate GPU memory as needed",
+        "cudnn-resolve check  # is the loaded cuDNN the one the framework was built with?",
+        "nvidia-smi  # another process holding the GPU's memory?",
+    ]
+    if driver:
+        text += f" (the framework suspects the driver, {driver}, is too old)"
+        fixes.append(f"cudnn-resolve pins <framework> --driver {driver}  # a build this driver can run")
+    return text, fixes
+
+
+def _toolchain(versions: Mapping[str, str], framework: str | None) -> tuple[str, list[str]]:
+    if framework == "torch":
+        # torch/utils/cpp_extension.py builds CUDA extensions with the toolkit's nvcc, found via CUDA_HOME.
+        return (
+            "building a PyTorch CUDA extension needs a CUDA toolkit (nvcc) of the CUDA version PyTorch was "
+            "built with, found through CUDA_HOME",
+            [
+                "export CUDA_HOME=/usr/local/cuda  # a toolkit matching torch.version.cuda",
+                "conda install -c nvidia cuda-nvcc  # or install one into the environment",
+            ],
+        )
+    ptxas = versions.get("cuda")
+    text = (
+        "XLA (JAX, TensorFlow) compiles GPU kernels at run time and needs ptxas/libdevice from the CUDA "
+        "toolkit"
+    ) + (f"; the ptxas found is {ptxas}, older than {versions.get('required', 'it needs')}" if ptxas else "")
+    return text, [
+        "pip install nvidia-cuda-nvcc-cu12  # brings ptxas and libdevice",
+        "export XLA_FLAGS=--xla_gpu_cuda_data_dir=/usr/local/cuda  # or point XLA at a toolkit",
+    ]
 
 
 def _cpu_build(framework: str | None) -> tuple[str, list[str]]:
@@ -228,5 +283,9 @@ def explanation_and_fixes(
         return _arch(versions, framework)
     if category is Category.CPU_BUILD_INSTALLED:
         return _cpu_build(framework)
+    if category is Category.DNN_INIT_FAILED:
+        return _dnn_init(versions)
+    if category is Category.TOOLCHAIN_MISSING:
+        return _toolchain(versions, framework)
     text, fixes = _TEXT[category]
     return text, list(fixes)

@@ -518,6 +518,7 @@ def main(argv):
     output = argv[argv.index("--output") + 1] if "--output" in argv else None
     report = {
         "probe_version": PROBE_VERSION,
+        "conv_requested": conv,
         "python": python_info(),
         "platform": platform_info(),
         "env": env_info(),

@@ -411,6 +411,8 @@ def _hardware_findings(kb: KnowledgeBase, report: ProbeReport, expected: Expecta
 
 def _conv_findings(report: ProbeReport) -> list[Finding]:
     findings: list[Finding] = []
+    if not report.raw.get("conv_requested", True):
+        return findings
     for name, framework in report.frameworks.items():
         label = DISPLAY.get(name, name)
         conv = framework.conv

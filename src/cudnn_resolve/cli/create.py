@@ -1,0 +1,171 @@
+"""Create an isolated environment that loads exactly the pinned CUDA libraries, and prove it.
+
+Resolves the request (or reads --lock FILE), builds the environment in a temporary directory beside the
+target with the chosen backend (uv for pip-delivered frameworks; a conda-format environment through conda,
+mamba, micromamba or the embedded py-rattler where CUDA comes from conda-forge), makes it load its own
+CUDA libraries with no activation and no LD_LIBRARY_PATH, runs the smoke test (`check`) with the new
+interpreter, and only then moves it to PREFIX. On an error, Ctrl-C or a kill, nothing is left at PREFIX.
+The environment records what it was created from in PREFIX/cudnn-resolve.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
+
+from ..data import load_knowledge_base
+from ..envs import BACKENDS, CheckFailedError, Plan, build, choose_backend, named_prefix
+from ..envs.create import errors_of
+from ..envs.progress import Progress
+from ..envs.python_finder import find_python
+from ..errors import ConflictingOptionsError, CudnnResolveError, RequestSyntaxError
+from ..lock.check import read_lock
+from ..request import Target
+from ..resolver import resolve
+from ..verify.findings import Finding
+from ..versions import version
+from .options import add_json_argument, add_request_arguments, build_request
+
+HELP = __doc__ or ""
+
+
+class EnvironmentCheckError(CudnnResolveError):
+    exit_code = 1
+
+    def __init__(self, prefix: Path, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__(
+            f"the new environment failed its smoke test, so nothing was created at {prefix}: "
+            + "; ".join(errors)
+            + ". Create it anyway with --no-check, then investigate with cudnn-resolve check"
+        )
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    add_request_arguments(parser, optional_request=True)
+    where = parser.add_argument_group("environment")
+    target = where.add_mutually_exclusive_group()
+    target.add_argument("-p", "--prefix", type=Path, metavar="PREFIX", help="create the environment here")
+    target.add_argument(
+        "-n", "--name", help="create it under the per-user directory (see: cudnn-resolve envs)"
+    )
+    where.add_argument("--backend", choices=BACKENDS, default="auto", help="how to build it (default: auto)")
+    where.add_argument(
+        "--lock", type=Path, metavar="FILE", help="install exactly this lockfile (from cudnn-resolve lock)"
+    )
+    where.add_argument(
+        "-c", "--channel", action="append", default=[], help="conda channel (conda/rattler backends)"
+    )
+    where.add_argument(
+        "--dry-run", action="store_true", help="print what would be installed and where; touch nothing"
+    )
+    where.add_argument("--no-check", action="store_true", help="skip the smoke test")
+    where.add_argument("--force", action="store_true", help="replace an existing environment at the prefix")
+    add_json_argument(parser)
+
+
+def _prefix(args: argparse.Namespace) -> Path:
+    if args.prefix is not None:
+        return Path(args.prefix)
+    if args.name:
+        return named_prefix(args.name)
+    raise ConflictingOptionsError("no place for the environment was given", "Pass -p PREFIX or -n NAME")
+
+
+def make_plan(args: argparse.Namespace, inside_conda: bool = False) -> Plan:
+    prefix = _prefix(args)
+    argv = tuple(args.argv)
+    channels = tuple(args.channel) or ("conda-forge",)
+    if args.lock is not None:
+        if args.request:
+            raise ConflictingOptionsError(
+                "a request and --lock were both given", "Give one: the lock pins everything"
+            )
+        locked = read_lock(args.lock)
+        if locked.kind.startswith("conda"):
+            raise ConflictingOptionsError(
+                f"{args.lock} is a conda lock",
+                f"create conda environments from it with: conda create --prefix {prefix} --file {args.lock}",
+            )
+        backend = "pip" if args.backend == "pip" else "uv"
+        wanted = str(locked.tool["python"]) if locked.tool.get("python") else args.python
+        python, _ = find_python(SpecifierSet(), wanted)
+        return Plan(prefix, backend, "installing a pip lock", str(python), None, args.lock, channels, argv)
+    if not args.request:
+        raise RequestSyntaxError("", "no framework was named (or give --lock FILE)")
+    built = build_request(args, argv)
+    request = built.request
+    resolution = resolve(request, built.kb, built.host, built.notes)
+    backend, why, conda = choose_backend(args.backend, resolution, inside_conda)
+    if backend in ("conda", "rattler"):
+        if request.target is None:  # a conda environment takes CUDA from conda where the framework has none
+            resolution = resolve(replace(request, target=Target.CONDA), built.kb, built.host, built.notes)
+        from_channels = f"{resolution.python_version} from {', '.join(channels)}"
+        return Plan(prefix, backend, why, from_channels, resolution, None, channels, argv, conda)
+    interpreter, found = find_python(SpecifierSet(resolution.python), args.python)
+    minor = f"{found.major}.{found.minor}"
+    if str(resolution.python_version) != minor:  # resolve again for the interpreter we really have
+        resolution = resolve(replace(request, python=version(minor)), built.kb, built.host, built.notes)
+    return Plan(prefix, backend, why, str(interpreter), resolution, None, channels, argv, conda)
+
+
+def _plan_json(plan: Plan) -> dict[str, object]:
+    return {
+        "prefix": str(plan.prefix.absolute()),
+        "backend": plan.backend,
+        "backend_reason": plan.backend_reason,
+        "python": plan.python,
+        "packages": list(plan.packages),
+        "lock": str(plan.lock) if plan.lock else None,
+        "resolution": plan.resolution.to_json() if plan.resolution else None,
+    }
+
+
+def execute(args: argparse.Namespace) -> int:
+    progress = Progress.for_terminal(args.json)
+    plan = make_plan(args)
+    progress.say(f"backend: {plan.backend} ({plan.backend_reason}); python: {plan.python}")
+    if args.dry_run:
+        if args.json:
+            print(json.dumps({"schema": 1, "dry_run": True, "plan": _plan_json(plan)}, indent=2))
+        else:
+            print(f"would create {plan.prefix.absolute()} with {plan.backend} ({plan.backend_reason})")
+            print(f"python: {plan.python}")
+            for package in plan.packages:
+                print(f"  {package}")
+        return 0
+    try:
+        created = build(plan, load_knowledge_base(), progress, check=not args.no_check, force=args.force)
+    except CheckFailedError as failed:
+        raise EnvironmentCheckError(plan.prefix.absolute(), errors_of(failed.verdict)) from None
+    findings: tuple[Finding, ...] = created.verdict.findings if created.verdict else ()
+    if args.json:
+        body = {
+            "schema": 1,
+            "created": str(plan.prefix.absolute()),
+            "plan": _plan_json(plan),
+            "preloaded_libraries": list(created.preloaded),
+            "check": None
+            if created.verdict is None
+            else {
+                "passed": created.verdict.passed,
+                "loaded_cudnn": created.verdict.loaded_cudnn,
+                "findings": [f.to_json() for f in findings],
+            },
+        }
+        print(json.dumps(body, indent=2))
+        return 0
+    print(f"created {plan.prefix.absolute()} ({plan.backend})")
+    if created.verdict is not None:
+        print(f"smoke test: PASS, loaded cuDNN {created.verdict.loaded_cudnn}")
+        for message in created.messages():
+            print(f"  {message}")
+    else:
+        print("smoke test: skipped (--no-check)")
+    python = plan.prefix.absolute() / ("bin/python")
+    print(f"run it with: {python}  (no activation needed)")
+    return 0
