@@ -152,3 +152,61 @@ def test_unsatisfiable_conda_lock_writes_nothing(
     assert run.code == 1
     assert "cudatoolkit" in run.err
     assert not out.exists()
+
+
+def test_conda_forge_framework_build_environment(cli: Callable[..., Run], tmp_path: Path) -> None:
+    """--framework-from conda: the framework's own conda-forge CUDA build, its CUDA and cuDNN from conda."""
+    from .conda_channel import FakePackage, _cuda_version, cuda_channel
+
+    document = _env(
+        cli,
+        "tf=2.17",
+        "--framework-from",
+        "conda",
+        "--platform",
+        "linux-64",
+        "--python",
+        "3.11",
+        "--cudnn",
+        "9.3",
+    )
+    specs = [d for d in document["dependencies"] if isinstance(d, str)]
+    assert "tensorflow 2.17.0 cuda120py*" in specs
+    assert "cuda-version 12.0.*" in specs
+    assert "cudnn 9.3.0.*" in specs
+    assert not any(isinstance(d, dict) for d in document["dependencies"])  # nothing from pip
+    # The shapes of conda-forge's packages: the framework build pins its CUDA major and cuDNN major.
+    runtime = [
+        FakePackage(name, "12.0.0", "h0", depends=("cuda-version >=12.0,<12.1",))
+        for name in ("cuda-cudart", "libcufft", "libcurand", "libcusolver", "libcusparse", "libnvjitlink")
+    ]
+    framework = FakePackage(
+        "tensorflow",
+        "2.17.0",
+        "cuda120py311h0_200",
+        depends=("python 3.11.*", "cuda-version >=12.0,<13", "cudnn >=9,<10"),
+    )
+    channel = cuda_channel(
+        tmp_path / "channel",
+        extra=[
+            _cuda_version("12.0"),
+            *runtime,
+            framework,
+            FakePackage("cuda-nvrtc", "12.0.76", "h0", depends=("cuda-version >=12.0,<12.1",)),
+            FakePackage("libcublas", "12.0.1.189", "h0", depends=("cuda-version >=12.0,<12.1",)),
+        ],
+    )
+    solved = _solve_env(document, channel, cuda="12.4")
+    assert solved["tensorflow"] == "2.17.0"
+    assert solved["cudnn"] == "9.3.0.75"
+    assert solved["cuda-version"] == "12.0"
+    from cudnn_resolve.conda_packages import CondaSolveError
+
+    with pytest.raises(CondaSolveError):
+        _solve_env(document, channel, cuda="11.8")
+
+
+def test_conda_forge_has_no_build(cli: Callable[..., Run]) -> None:
+    run = cli("pins", "tf=2.21", "--framework-from", "conda", "--no-detect")
+    assert run.code == 2
+    assert "conda-forge CUDA builds of TensorFlow" in run.err

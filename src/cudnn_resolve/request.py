@@ -134,6 +134,7 @@ class Request:
     cuda: SpecifierSet | None = None
     cudnn: SpecifierSet | None = None
     target: Target | None = None  # None: pip wheels where they exist, conda-forge otherwise
+    framework_source: str = "pip"  # "conda": the frameworks' own conda-forge CUDA builds
     argv: tuple[str, ...] = field(default=(), compare=False)  # the command that asked, for file headers
 
     @property

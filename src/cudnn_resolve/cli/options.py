@@ -77,6 +77,12 @@ def add_request_arguments(
         "conda-forge (default: pip where wheels exist, else conda)",
     )
     group.add_argument(
+        "--framework-from",
+        choices=["pip", "conda"],
+        default="pip",
+        help="take the frameworks from the package index (default) or use conda-forge's own CUDA builds",
+    )
+    group.add_argument(
         "--no-detect",
         action="store_true",
         help="do not look for a driver and GPUs on this machine (resolve for the package index's default)",
@@ -144,7 +150,10 @@ def build_request(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> Resol
         gpus=gpus,
         cuda=_loose_spec("--cuda", args.cuda) if args.cuda else None,
         cudnn=_loose_spec("--cudnn", args.cudnn) if args.cudnn else None,
-        target=Target(args.target) if args.target else None,
+        target=Target(args.target)
+        if args.target
+        else (Target.CONDA if args.framework_from == "conda" else None),
+        framework_source=args.framework_from,
         argv=argv,
     )
     return Resolved(request, host, tuple(notes), kb)

@@ -104,6 +104,11 @@ class _Checker:
             for _, pin in pinned(wheel.requires, "nvidia-cudnn-cu"):
                 self.need_cudnn("torch.toml", record, pin, None)
 
+    def conda_forge(self) -> None:
+        for build in self.kb.conda_forge:
+            for cuda in build.cuda:
+                self.need_toolkit("conda_forge.toml", f"{build.package} {build.series}", cuda)
+
     def jax(self) -> None:
         for jax in self.kb.jax:
             for extra in jax.cuda:
@@ -120,4 +125,5 @@ def check_consistency(kb: KnowledgeBase) -> list[Problem]:
     checker.tensorflow()
     checker.torch()
     checker.jax()
+    checker.conda_forge()
     return checker.problems

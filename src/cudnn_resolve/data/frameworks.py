@@ -239,3 +239,49 @@ def parse_jax(path: str, doc: Mapping[str, Any]) -> tuple[JaxRelease, ...]:
             raise DataError(path, f"jax {release.version} is listed twice")
         seen.add(release.version)
     return tuple(sorted(releases, key=lambda j: j.version))
+
+
+# --- conda-forge framework builds --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CondaForgeBuild:
+    """conda-forge's CUDA builds of one framework series (``conda_forge.toml``)."""
+
+    package: str  # tensorflow | pytorch | jaxlib
+    framework: str  # tensorflow | torch | jax
+    series: Version
+    versions: tuple[Version, ...]
+    cuda: tuple[Version, ...]  # cuda_compiler_version values
+    build_string: str  # with {cuda_nodot}
+    cudnn: tuple[str, ...]  # the cuDNN pins the builds used: "9", "9.10"
+    platforms: frozenset[Platform]
+    source: str
+
+    def spec(self, version: Version, cuda: Version) -> str:
+        """The canonical MatchSpec of one build: 'tensorflow 2.17.0 cuda120py*'."""
+        nodot = f"{cuda.major}{cuda.minor}"
+        return f"{self.package} {version} {self.build_string.format(cuda_nodot=nodot)}"
+
+
+def parse_conda_forge(path: str, doc: Mapping[str, Any]) -> tuple[CondaForgeBuild, ...]:
+    builds = []
+    for r in file_records(path, doc, "build"):
+        build = CondaForgeBuild(
+            package=r.text("package"),
+            framework=r.text("framework"),
+            series=major_minor(r.version("series")),
+            versions=r.versions("versions"),
+            cuda=tuple(major_minor(v) for v in r.versions("cuda")),
+            build_string=r.text("build_string"),
+            cudnn=r.strings("cudnn", required=False),
+            platforms=r.platforms("platforms"),
+            source=r.source(),
+        )
+        r.finish()
+        if build.framework not in ("tensorflow", "torch", "jax"):
+            raise r.fail(f"framework {build.framework!r} is not one of tensorflow, torch, jax")
+        if "{cuda_nodot}" not in build.build_string:
+            raise r.fail("build_string must contain {cuda_nodot}")
+        builds.append(build)
+    return tuple(builds)

@@ -22,10 +22,12 @@ from ..versions import Platform
 from .consistency import check_consistency
 from .frameworks import (
     AndCuda,
+    CondaForgeBuild,
     JaxRelease,
     TensorflowRelease,
     TorchPypi,
     TorchRelease,
+    parse_conda_forge,
     parse_jax,
     parse_tensorflow,
     parse_torch,
@@ -37,7 +39,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
-DATA_FILES = ("cuda.toml", "cudnn.toml", "tensorflow.toml", "torch.toml", "jax.toml")
+DATA_FILES = ("cuda.toml", "cudnn.toml", "tensorflow.toml", "torch.toml", "jax.toml", "conda_forge.toml")
 
 
 @dataclass(frozen=True, eq=False)  # identity: one loaded base is one set of facts (and a cache key)
@@ -52,6 +54,7 @@ class KnowledgeBase:
     torch: tuple[TorchRelease, ...]
     torch_pypi: Mapping[tuple[Version, Platform], TorchPypi]
     jax: tuple[JaxRelease, ...]
+    conda_forge: tuple[CondaForgeBuild, ...]  # conda-forge's CUDA builds of the frameworks
     files: tuple[str, ...]  # where the data was read from
 
     def toolkit(self, cuda: Version) -> CudaToolkit | None:
@@ -193,6 +196,7 @@ def _parse(directory: Path, paths: dict[str, Path]) -> KnowledgeBase:
         torch=torch,
         torch_pypi=torch_pypi,
         jax=parse_jax(str(paths["jax.toml"]), docs["jax.toml"]),
+        conda_forge=parse_conda_forge(str(paths["conda_forge.toml"]), docs["conda_forge.toml"]),
         files=tuple(str(p) for p in paths.values()),
     )
     problems = check_consistency(kb)

@@ -133,7 +133,7 @@ def _pip_pins(request: Request, c: _Chosen) -> tuple[PipPins, tuple[str, ...]]:
 
 
 def _conda_pins(c: _Chosen, pip: PipPins, must_install: Sequence[str]) -> CondaPins:
-    deps = [f"python {c.python.version}.*"]
+    deps = [f"python {c.python.version}.*", *(spec for f in c.frameworks for spec in f.packages.conda)]
     if c.needs(Delivery.CONDA) and c.cuda is not None and c.cuda.conda is not None:
         deps += list(c.cuda.conda.specs)
     if c.needs(Delivery.CONDA, CUDNN) and c.cudnn is not None and c.cudnn.build.conda is not None:

@@ -12,6 +12,7 @@ from ..data import KnowledgeBase
 from ..errors import UnknownVersionError
 from ..request import DISPLAY, FrameworkRequest, Request
 from ..versions import spec_contains, specifier
+from .fw_conda import conda_forge_candidates
 from .fw_jax import jax_candidates
 from .fw_tensorflow import tensorflow_candidates
 from .fw_torch import torch_candidates
@@ -41,7 +42,9 @@ def framework_pool(
 def _framework_pool(
     kb: KnowledgeBase, request: Request, name: str, variant: str | None
 ) -> tuple[tuple[FrameworkCandidate, ...], Rejected]:
-    if name == "tensorflow":
+    if request.framework_source == "conda":
+        candidates, rejected = conda_forge_candidates(kb, request, name)
+    elif name == "tensorflow":
         candidates, rejected = tensorflow_candidates(kb, request)
     elif name == "torch":
         candidates, rejected = torch_candidates(kb, request, variant)
@@ -59,6 +62,10 @@ def check_versions(kb: KnowledgeBase, request: Request) -> None:
     """Every requested range must match at least one release the data covers (else bad input)."""
     for wanted in request.frameworks:
         known = kb.framework_versions(wanted.name)
+        if request.framework_source == "conda":
+            known = tuple(
+                sorted({v for b in kb.conda_forge if b.framework == wanted.name for v in b.versions})
+            )
         if any(spec_contains(wanted.specifier, v) for v in known):
             continue
         target = next((Version(s.version.rstrip(".*")) for s in wanted.specifier), None)
@@ -69,7 +76,12 @@ def check_versions(kb: KnowledgeBase, request: Request) -> None:
             nearest = sorted({str(v) for v in by_distance[:3]}, key=Version)
         else:
             nearest = []
-        covered = f"{DISPLAY[wanted.name]} {known[0]} to {known[-1]}"
+        if not known:
+            covered = f"no conda-forge CUDA build of {DISPLAY[wanted.name]}"
+        elif request.framework_source == "conda":
+            covered = f"conda-forge CUDA builds of {DISPLAY[wanted.name]} {known[0]} to {known[-1]}"
+        else:
+            covered = f"{DISPLAY[wanted.name]} {known[0]} to {known[-1]}"
         raise UnknownVersionError(DISPLAY[wanted.name], wanted.text, nearest, covered)
 
 
