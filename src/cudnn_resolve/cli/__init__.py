@@ -53,14 +53,25 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}. See '{self.prog} --help'.\n")
 
 
+DESCRIPTION = (
+    "Resolve TensorFlow, PyTorch and JAX versions to one consistent set of CUDA, cuDNN, driver and Python "
+    "pins, from published compatibility data."
+)
+
+
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="cudnn-resolve",
-        description="Resolve TensorFlow, PyTorch and JAX versions to one consistent set of CUDA, cuDNN, "
-        "driver and Python pins, from published compatibility data.",
+        description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_verbs(parser)
+    return parser
+
+
+def add_verbs(parser: argparse.ArgumentParser) -> None:
+    """The version flag and every verb, on ``parser`` (ours, or the one conda builds for the plugin)."""
     parser.add_argument("--version", action="version", version=f"cudnn-resolve {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=ArgumentParser)
     sub.required = True
@@ -73,7 +84,6 @@ def build_parser() -> ArgumentParser:
         )
         module.configure_parser(verb)
         verb.set_defaults(execute=module.execute)
-    return parser
 
 
 def report_error(error: CudnnResolveError, as_json: bool) -> int:
@@ -102,9 +112,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     args.argv = ("cudnn-resolve", *args_list)
     try:
-        return int(args.execute(args))
+        return run_verb(args)
     except CudnnResolveError as error:
         return report_error(error, bool(getattr(args, "json", False)))
+
+
+def run_verb(args: argparse.Namespace) -> int:
+    """Execute a parsed command (also the conda plugin's action); expected failures raise."""
+    try:
+        return int(args.execute(args))
     except BrokenPipeError:  # `cudnn-resolve matrix | head`
         return 0
 

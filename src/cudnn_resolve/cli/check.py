@@ -16,9 +16,11 @@ import sys
 from pathlib import Path
 
 from ..data import load_knowledge_base
+from ..envs import named_prefix
 from ..errors import ConflictingOptionsError
 from ..probe import interpreter_of, run_probe
 from ..verify import Expectations, Verdict, evaluate, read_manifest
+from .conda_context import conda_context
 from .options import add_json_argument
 
 HELP = __doc__ or ""
@@ -27,6 +29,9 @@ HELP = __doc__ or ""
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     where = parser.add_argument_group("environment (default: the Python running cudnn-resolve)")
     where.add_argument("-p", "--prefix", type=Path, metavar="PREFIX", help="the environment's directory")
+    where.add_argument(
+        "-n", "--name", help="an environment created with -n NAME (inside conda: a conda environment)"
+    )
     where.add_argument("--python", metavar="PATH", help="the environment's interpreter")
     expect = parser.add_argument_group("expectations")
     expect.add_argument("--expect-cudnn", metavar="X.Y[.Z]", help="the cuDNN that must be loaded")
@@ -35,12 +40,26 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     add_json_argument(parser)
 
 
+def target_prefix(args: argparse.Namespace) -> Path | None:
+    """The environment -p, -n (or, inside conda, the active environment) names; None: this interpreter."""
+    given = [x for x in (args.prefix, args.name, args.python) if x]
+    if len(given) > 1:
+        raise ConflictingOptionsError("more than one of -p, -n and --python was given", "Give one of them")
+    context = conda_context(args)
+    if args.prefix is not None:
+        return Path(args.prefix)
+    if args.name:
+        return context.prefix_of(args.name) if context is not None else named_prefix(args.name)
+    if args.python is None and context is not None:
+        return context.active_prefix
+    return None
+
+
 def run_check(args: argparse.Namespace) -> Verdict:
-    if args.prefix is not None and args.python is not None:
-        raise ConflictingOptionsError("-p/--prefix and --python both name an environment", "Give one of them")
-    python = args.python or (str(interpreter_of(args.prefix)) if args.prefix is not None else sys.executable)
+    prefix_arg = target_prefix(args)
+    python = args.python or (str(interpreter_of(prefix_arg)) if prefix_arg is not None else sys.executable)
     report = run_probe(python, conv=not args.no_conv)
-    prefix = args.prefix or Path(report.prefix)
+    prefix = prefix_arg or Path(report.prefix)
     expectations = Expectations()
     manifest = None if args.no_manifest else read_manifest(prefix)
     if manifest is not None:

@@ -28,6 +28,7 @@ from ..request import Target
 from ..resolver import resolve
 from ..verify.findings import Finding
 from ..versions import version
+from .conda_context import conda_context
 from .options import add_json_argument, add_request_arguments, build_request
 
 HELP = __doc__ or ""
@@ -71,13 +72,18 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def _prefix(args: argparse.Namespace) -> Path:
     if args.prefix is not None:
         return Path(args.prefix)
+    context = conda_context(args)
+    if args.name and context is not None:  # inside conda, -n names a conda environment
+        return context.prefix_of(args.name)
     if args.name:
         return named_prefix(args.name)
     raise ConflictingOptionsError("no place for the environment was given", "Pass -p PREFIX or -n NAME")
 
 
-def make_plan(args: argparse.Namespace, inside_conda: bool = False) -> Plan:
+def make_plan(args: argparse.Namespace) -> Plan:
     prefix = _prefix(args)
+    context = conda_context(args)
+    running_conda = context.command if context is not None else ()
     argv = tuple(args.argv)
     channels = tuple(args.channel) or ("conda-forge",)
     if args.lock is not None:
@@ -100,7 +106,7 @@ def make_plan(args: argparse.Namespace, inside_conda: bool = False) -> Plan:
     built = build_request(args, argv)
     request = built.request
     resolution = resolve(request, built.kb, built.host, built.notes)
-    backend, why, conda = choose_backend(args.backend, resolution, inside_conda)
+    backend, why, conda = choose_backend(args.backend, resolution, running_conda)
     if backend in ("conda", "rattler"):
         if request.target is None:  # a conda environment takes CUDA from conda where the framework has none
             resolution = resolve(replace(request, target=Target.CONDA), built.kb, built.host, built.notes)

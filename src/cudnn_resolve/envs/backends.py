@@ -57,7 +57,7 @@ class Plan:
     lock: Path | None
     channels: tuple[str, ...]
     argv: tuple[str, ...]
-    conda_executable: str | None = None
+    conda_command: tuple[str, ...] = ()  # how to run conda: ("/usr/bin/mamba",) or (python, "-m", "conda")
 
     @property
     def packages(self) -> tuple[str, ...]:
@@ -158,18 +158,19 @@ def find_conda() -> str | None:
 
 def install_conda(build: Path, plan: Plan, progress: Progress) -> None:
     assert plan.resolution is not None
-    assert plan.conda_executable is not None
+    assert plan.conda_command
     record = build.parent / f"{build.name}.environment.yml"
     record.write_text(environment_yml(plan.resolution, plan.argv, build.name, plan.channels))
-    exe = plan.conda_executable
-    if Path(exe).name.startswith("micromamba"):
-        args = [exe, "create", "--yes", "--prefix", str(build), "--file", str(record)]
+    command = list(plan.conda_command)
+    tool = "conda" if command[-1] == "conda" else Path(command[0]).name
+    if tool.startswith("micromamba"):
+        args = [*command, "create", "--yes", "--prefix", str(build), "--file", str(record)]
     else:
-        args = [exe, "env", "create", "--prefix", str(build), "--file", str(record)]
+        args = [*command, "env", "create", "--prefix", str(build), "--file", str(record)]
     try:
-        with progress.step(f"creating the conda environment with {Path(exe).name}"):
+        with progress.step(f"creating the conda environment with {tool}"):
             shutil.rmtree(build)  # conda creates the prefix itself and refuses an existing directory
-            run_tool(args, Path(exe).name, progress)
+            run_tool(args, tool, progress)
     finally:
         record.unlink(missing_ok=True)
 

@@ -59,26 +59,27 @@ class Created:
 
 
 def choose_backend(
-    requested: str, resolution: Resolution | None, inside_conda: bool = False
-) -> tuple[str, str, str | None]:
-    """(backend, why, conda executable). ``auto``: the running conda inside the plugin; a conda-format
+    requested: str, resolution: Resolution | None, running_conda: tuple[str, ...] = ()
+) -> tuple[str, str, tuple[str, ...]]:
+    """(backend, why, conda command). ``auto``: the running conda inside the plugin; a conda-format
     environment where CUDA comes from conda (conda on PATH, else the embedded py-rattler); uv otherwise."""
-    conda = find_conda()
+    found = find_conda()
+    conda = running_conda or ((found,) if found else ())
     if requested == "conda":
-        if conda is None and not inside_conda:
+        if not conda:
             raise BackendUnavailableError(
                 "conda", "no conda, mamba or micromamba on PATH; use --backend rattler"
             )
         return "conda", "asked for", conda
     if requested in ("uv", "pip", "rattler"):
-        return requested, "asked for", None
-    if inside_conda:
-        return "conda", "running inside conda", conda
+        return requested, "asked for", ()
+    if running_conda:
+        return "conda", "running inside conda", running_conda
     if resolution is not None and resolution.delivery == "conda":
-        if conda is not None:
-            return "conda", f"CUDA comes from conda-forge; found {conda}", conda
-        return "rattler", "CUDA comes from conda-forge and no conda is installed: embedded py-rattler", None
-    return "uv", "the frameworks and their CUDA come from pip", None
+        if conda:
+            return "conda", f"CUDA comes from conda-forge; found {conda[0]}", conda
+        return "rattler", "CUDA comes from conda-forge and no conda is installed: embedded py-rattler", ()
+    return "uv", "the frameworks and their CUDA come from pip", ()
 
 
 def expectations_of(resolution: Resolution | None, lock_tool: dict[str, object] | None) -> Expectations:

@@ -80,13 +80,14 @@ def _cudnn_mismatch(
     loaded, compiled = versions.get("loaded"), versions.get("compiled")
     minimum = versions.get("minimum")
     who = DISPLAY.get(framework or "", "The framework")
+    built_with = f"cuDNN {compiled}" if compiled else "one cuDNN"
+    running = f"is {loaded}" if loaded else "is another, incompatible one"
     text = (
-        f"{who} was built against cuDNN {compiled or '?'}"
+        f"{who} was built against {built_with}"
         + (f" (and needs at least {minimum})" if minimum else "")
-        + f" but the cuDNN loaded at run time is {loaded or '?'}. "
-        "TensorFlow, PyTorch and JAX need the same major version and a minor at least the build's, so an "
-        "older "
-        "or other-major copy was found first: a system or conda copy, LD_LIBRARY_PATH, or a mismatched wheel"
+        + f" but the cuDNN loaded at run time {running}. TensorFlow, PyTorch and JAX need the same major "
+        "version and a minor at least the build's, so an older or other-major copy was found first: a "
+        "system or conda copy, LD_LIBRARY_PATH, or a mismatched wheel"
     )
     fixes = ["cudnn-resolve check  # shows which libcudnn file is loaded and why"]
     built = _version(compiled)

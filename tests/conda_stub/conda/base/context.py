@@ -1,0 +1,11 @@
+import os
+from pathlib import Path
+
+
+class _Context:
+    @property
+    def envs_dirs(self):
+        return [os.environ.get("STUB_CONDA_ENVS_DIR", str(Path.home() / "stub-conda" / "envs"))]
+
+
+context = _Context()

@@ -1,0 +1,4 @@
+import pluggy
+
+hookimpl = pluggy.HookimplMarker("conda")
+hookspec = pluggy.HookspecMarker("conda")

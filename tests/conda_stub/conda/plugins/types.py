@@ -1,0 +1,16 @@
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+
+@dataclass
+class CondaSubcommand:
+    name: str
+    summary: str
+    action: Callable[[Any], Optional[int]]
+    configure_parser: Optional[Callable[[Any], None]] = None
+
+
+@dataclass
+class CondaHealthCheck:
+    name: str
+    action: Callable[[str, bool], None]
