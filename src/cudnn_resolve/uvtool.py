@@ -65,12 +65,21 @@ def find_uv() -> str:
     return found
 
 
-def run_uv(args: Sequence[str], action: str, cwd: Path | None = None, timeout: float = 1800) -> str:
+def run_uv(
+    args: Sequence[str], action: str, cwd: Path | None = None, timeout: float = 1800, stdin: str | None = None
+) -> str:
     """Run ``uv ARGS`` (an argument list: never a shell), returning stdout; raises UvError on failure."""
     env = {**os.environ, "UV_NO_PROGRESS": os.environ.get("UV_NO_PROGRESS", "1")}
     try:
         result = subprocess.run(
-            [find_uv(), *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout, check=False
+            [find_uv(), *args],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            env=env,
+            timeout=timeout,
+            check=False,
+            input=stdin,
         )
     except subprocess.TimeoutExpired:
         raise UvError(action, f"no answer within {timeout:.0f} s") from None

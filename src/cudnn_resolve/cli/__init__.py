@@ -15,7 +15,7 @@ from typing import NoReturn
 
 from .._version import __version__
 from ..errors import EXIT_BAD_INPUT, CudnnResolveError, ResolutionImpossibleError
-from . import check, constraints, create, doctor, env_file, envs, explain, lock, matrix, pins
+from . import check, constraints, create, data, doctor, env_file, envs, explain, lock, matrix, pins
 
 VERBS: dict[str, ModuleType] = {
     "pins": pins,
@@ -28,6 +28,7 @@ VERBS: dict[str, ModuleType] = {
     "doctor": doctor,
     "explain": explain,
     "matrix": matrix,
+    "data": data,
 }
 
 EPILOG = """\

@@ -33,6 +33,7 @@ from .frameworks import (
     parse_torch,
 )
 from .nvidia import CondaToolkit, CudaMajor, CudaToolkit, CudnnBuild, PipSet, parse_cuda, parse_cudnn
+from .overlay import merge, overlay_dir
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -94,18 +95,26 @@ def shipped_data_dir() -> Path:
     return package.parent.parent / "constraints"
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, overlay: bool = False) -> dict[str, Any]:
+    def error(problem: str) -> DataError:
+        if overlay:
+            problem += (
+                "; it is a data overlay written by 'cudnn-resolve data update': remove it with "
+                "'cudnn-resolve data reset'"
+            )
+        return DataError(str(path), problem)
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
-        raise DataError(str(path), "the file is missing") from None
+        raise error("the file is missing") from None
     except OSError as exc:
-        raise DataError(str(path), f"cannot read it ({exc.strerror})") from None
+        raise error(f"cannot read it ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
-        raise DataError(str(path), f"it is not valid TOML ({exc})") from None
+        raise error(f"it is not valid TOML ({exc})") from None
     except UnicodeDecodeError:
-        raise DataError(str(path), "it is not UTF-8 text") from None
+        raise error("it is not UTF-8 text") from None
 
 
 def cache_dir() -> Path:
@@ -152,8 +161,9 @@ def _write_cache(path: Path, kb: KnowledgeBase) -> None:
         return  # a read-only or full cache directory only costs speed
 
 
-def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
-    """Parse and check every data file in ``data_dir`` (default: the shipped data).
+def load_knowledge_base(data_dir: Path | None = None, overlay: Path | None = None) -> KnowledgeBase:
+    """Parse and check every data file in ``data_dir``; by default the shipped data with the user's data
+    overlay (``data update``) merged over it. An explicit ``data_dir`` is read exactly, without overlay.
 
     Parsing ~400 kB of TOML through the schema takes ~150 ms, so the checked result is cached in memory
     and on disk (pickled in ``cache_dir()``), keyed by the files' paths, sizes and modification times:
@@ -161,27 +171,39 @@ def load_knowledge_base(data_dir: Path | None = None) -> KnowledgeBase:
     first problem found.
     """
     directory = data_dir or shipped_data_dir()
+    if overlay is None and data_dir is None:
+        overlay = overlay_dir()
     paths = {name: directory / name for name in DATA_FILES}
-    fingerprint = _fingerprint(paths)
-    if fingerprint is None:  # a file is missing: parse, to report which one
-        return _parse(directory, paths)
-    return _load_fingerprinted(directory, fingerprint)
+    overlays = {name: overlay / name for name in DATA_FILES if (overlay / name).exists()} if overlay else {}
+    fingerprint = _fingerprint({**paths, **{f"overlay:{n}": p for n, p in overlays.items()}})
+    if fingerprint is None:  # a file is missing or unreadable: parse, to report which one
+        return _parse(directory, paths, overlays)
+    return _load_fingerprinted(directory, tuple(sorted(overlays.items())), fingerprint)
 
 
 @lru_cache(maxsize=8)
-def _load_fingerprinted(directory: Path, fingerprint: tuple[tuple[str, int, int], ...]) -> KnowledgeBase:
+def _load_fingerprinted(
+    directory: Path, overlays: tuple[tuple[str, Path], ...], fingerprint: tuple[tuple[str, int, int], ...]
+) -> KnowledgeBase:
     paths = {name: directory / name for name in DATA_FILES}
     cache = _cache_file(fingerprint)
     cached = _read_cache(cache)
     if cached is not None:
         return cached
-    kb = _parse(directory, paths)
+    kb = _parse(directory, paths, dict(overlays))
     _write_cache(cache, kb)
     return kb
 
 
-def _parse(directory: Path, paths: dict[str, Path]) -> KnowledgeBase:
+def _parse(
+    directory: Path, paths: dict[str, Path], overlays: Mapping[str, Path] | None = None
+) -> KnowledgeBase:
     docs = {name: _read_toml(path) for name, path in paths.items()}
+    labels = {name: str(path) for name, path in paths.items()}
+    for name, overlay in (overlays or {}).items():
+        docs[name] = merge(docs[name], _read_toml(overlay, overlay=True))
+        labels[name] = f"{paths[name]} with the data overlay {overlay}"
+    paths = {name: Path(labels[name]) for name in paths}
     majors, toolkits, pip_sets, conda = parse_cuda(str(paths["cuda.toml"]), docs["cuda.toml"])
     tensorflow, and_cuda = parse_tensorflow(str(paths["tensorflow.toml"]), docs["tensorflow.toml"])
     torch, torch_pypi = parse_torch(str(paths["torch.toml"]), docs["torch.toml"])
@@ -202,5 +224,5 @@ def _parse(directory: Path, paths: dict[str, Path]) -> KnowledgeBase:
     problems = check_consistency(kb)
     if problems:
         path, record, problem = problems[0]
-        raise DataError(str(directory / path), problem, record)
+        raise DataError(labels.get(path, str(directory / path)), problem, record)
     return kb

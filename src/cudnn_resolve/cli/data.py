@@ -1,0 +1,99 @@
+"""Inspect and refresh the compatibility data.
+
+data show            where the shipped data and your overlay are, and what they cover
+data update          refresh the facts that come from wheel metadata (default PyTorch wheels' pins,
+                     new PyTorch releases, TensorFlow [and-cuda] pins; new TensorFlow/JAX releases are
+                     detected) through uv, show the differences, and write them to your data overlay
+data update --check  only compare: exit 1 when the data is behind the package index
+data reset           remove your data overlay (the shipped data is never modified)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+from ..data import load_knowledge_base, shipped_data_dir
+from ..data.overlay import overlay_dir
+from ..envs.progress import Progress
+from ..refresh import refresh, write_overlay
+from .options import add_json_argument
+
+HELP = __doc__ or ""
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=["show", "update", "reset"], help="what to do (see above)")
+    parser.add_argument("--check", action="store_true", help="update: compare only, exit 1 when behind")
+    parser.add_argument(
+        "--series",
+        type=int,
+        default=3,
+        metavar="N",
+        help="update: how many recent release series to refresh (default 3)",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, metavar="DIR", help="the data to compare (default: shipped + overlay)"
+    )
+    add_json_argument(parser)
+
+
+def execute(args: argparse.Namespace) -> int:
+    overlay = overlay_dir()
+    if args.action == "reset":
+        existed = overlay.exists()
+        shutil.rmtree(overlay, ignore_errors=True)
+        print(
+            json.dumps({"schema": 1, "removed": str(overlay) if existed else None})
+            if args.json
+            else (f"removed {overlay}" if existed else f"no data overlay at {overlay}")
+        )
+        return 0
+    directory = args.data_dir.resolve() if args.data_dir else shipped_data_dir()
+    kb = load_knowledge_base(args.data_dir.resolve() if args.data_dir else None)
+    if args.action == "show":
+        files = sorted(p.name for p in overlay.glob("*.toml")) if overlay.is_dir() else []
+        body = {
+            "schema": 1,
+            "shipped": str(directory),
+            "overlay": str(overlay),
+            "overlay_files": files,
+            "tensorflow": f"{kb.tensorflow[0].versions[0]} .. {kb.tensorflow[-1].versions[-1]}",
+            "torch": f"{kb.torch[0].versions[0]} .. {kb.torch[-1].versions[-1]}",
+            "jax": f"{kb.jax[0].version} .. {kb.jax[-1].version}",
+        }
+        if args.json:
+            print(json.dumps(body, indent=2))
+        else:
+            for key, value in body.items():
+                if key != "schema":
+                    print(f"{key}: {value}")
+        return 0
+    progress = Progress.for_terminal(args.json)
+    result = refresh(kb, directory, args.series, progress.say)
+    written = [] if args.check else write_overlay(result, overlay)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "schema": 1,
+                    "behind": result.behind,
+                    "written": [str(p) for p in written],
+                    "changes": [c.__dict__ for c in result.changes],
+                    "not_refreshed": result.not_refreshed,
+                },
+                indent=2,
+            )
+        )
+    else:
+        for change in result.changes:
+            print(f"{change.framework} {change.version}: {change.kind} ({change.detail})")
+        for item in result.not_refreshed:
+            print(f"not refreshed: {item}")
+        for path in written:
+            print(f"wrote {path}")
+        if args.check and result.behind:
+            print("the compatibility data is behind the package index: run 'cudnn-resolve data update'")
+    return 1 if args.check and result.behind else 0

@@ -1,0 +1,44 @@
+"""A small TOML writer for the data records `data update` produces (strings, integers, lists of strings,
+tables and arrays of tables): enough for the overlay files, with no dependency."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=True)  # a JSON string is a valid TOML basic string
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def _table(lines: list[str], name: str, record: Mapping[str, Any]) -> None:
+    lines.append(f"[[{name}]]")
+    nested = {k: v for k, v in record.items() if isinstance(v, list) and v and isinstance(v[0], Mapping)}
+    for key, value in record.items():
+        if key not in nested:
+            lines.append(f"{key} = {_value(value)}")
+    for key, records in nested.items():
+        for sub in records:
+            lines.append("")
+            _table(lines, f"{name}.{key}", sub)
+
+
+def dumps(document: Mapping[str, Sequence[Mapping[str, Any]]], header: Sequence[str] = ()) -> str:
+    """Arrays of tables, in order, each record's scalar fields first and its sub-arrays after."""
+    lines = [f"# {line}" for line in header]
+    for name, records in document.items():
+        for record in records:
+            lines.append("")
+            _table(lines, name, record)
+    return "\n".join(lines).lstrip("\n") + "\n"
