@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.version import Version
@@ -25,7 +26,7 @@ else:
 
 
 def test_toml_writer_round_trips() -> None:
-    document = {
+    document: dict[str, Any] = {
         "release": [
             {
                 "series": "2.16",

@@ -15,6 +15,7 @@ from typing import NoReturn
 
 from .._version import __version__
 from ..errors import EXIT_BAD_INPUT, CudnnResolveError, ResolutionImpossibleError
+from ..redact import redact
 from . import check, constraints, create, data, doctor, env_file, envs, explain, lock, matrix, pins
 
 VERBS: dict[str, ModuleType] = {
@@ -89,14 +90,12 @@ def add_verbs(parser: argparse.ArgumentParser) -> None:
 
 def report_error(error: CudnnResolveError, as_json: bool) -> int:
     """Print an expected failure: one paragraph on stderr, plus a JSON object on stdout with --json."""
-    print(
-        f"cudnn-resolve: {'no answer' if isinstance(error, ResolutionImpossibleError) else 'error'}: {error}",
-        file=sys.stderr,
-    )
+    kind = "no answer" if isinstance(error, ResolutionImpossibleError) else "error"
+    print(f"cudnn-resolve: {kind}: {redact(str(error))}", file=sys.stderr)
     if as_json:
         body: dict[str, object] = {
             "type": type(error).__name__,
-            "message": str(error),
+            "message": redact(str(error)),
             "exit_code": error.exit_code,
         }
         if isinstance(error, ResolutionImpossibleError):

@@ -16,11 +16,13 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..fileio import write_files
 from ..lock import check_lock, pip_lock_body, read_lock
+from ..lock.check import LockedFile
 from ..request import Target
 from ..resolver.resolution import Resolution
 from ..versions import Platform
@@ -50,6 +52,11 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         "-c", "--channel", action="append", default=[], help="conda channel for conda formats (repeatable)"
     )
     output.add_argument("--check", metavar="FILE", type=Path, help="check FILE instead of writing a lock")
+    output.add_argument(
+        "--no-verify-hashes",
+        action="store_true",
+        help="--check: do not compare the lock's hashes with the index's (offline)",
+    )
     add_json_argument(parser)
 
 
@@ -124,8 +131,20 @@ def _report(args: argparse.Namespace, resolutions: Sequence[Resolution], paths: 
         )
 
 
+def _fresh(args: argparse.Namespace, resolution: Resolution) -> LockedFile | None:
+    """The same pip lock made again from the index, to compare hashes (skipped with --no-verify-hashes)."""
+    kind = read_lock(args.check).kind
+    if args.no_verify_hashes or kind not in ("pylock", "requirements"):
+        return None
+    body = pip_lock_body(resolution, "pylock.toml" if kind == "pylock" else "requirements.txt")
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp, "fresh")
+        fresh.write_text(body)
+        return read_lock(fresh)
+
+
 def _check(args: argparse.Namespace, resolutions: Sequence[Resolution]) -> int:
-    results = [check_lock(args.check, r) for r in resolutions]
+    results = [check_lock(args.check, r, _fresh(args, r)) for r in resolutions]
     ok = all(r.ok for r in results)
     if args.json:
         print(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CudnnResolveError, UsageError
+from ..redact import redact
 from ..resolver.resolution import Resolution
 from ..uvtool import find_uv
 from ..writers import constraints_text, environment_yml, requirements_text
@@ -32,7 +33,7 @@ class BackendError(CudnnResolveError):
     exit_code = 1
 
     def __init__(self, tool: str, detail: str) -> None:
-        lines = [line.strip() for line in detail.strip().splitlines() if line.strip()]
+        lines = [redact(line.strip()) for line in detail.strip().splitlines() if line.strip()]
         summary = " ".join(lines[-8:]) or "no output"
         super().__init__(
             f"{tool} failed: {summary}. Nothing was left at the target; fix the cause (network, disk space, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ class LockedFile:
     pins: dict[str, str]
     unhashed: tuple[str, ...]
     tool: dict[str, Any]  # our [tool.cudnn-resolve] record, where present
+    hashes: dict[str, frozenset[str]] = field(default_factory=dict)  # package -> sha256 of its files
 
 
 def _read_pylock(path: Path, text: str) -> LockedFile:
@@ -53,7 +54,7 @@ def _read_pylock(path: Path, text: str) -> LockedFile:
     packages = doc.get("packages")
     if not isinstance(packages, list) or "lock-version" not in doc:
         raise LockFileError(path, "it has no lock-version and [[packages]]: not a PEP 751 lock")
-    pins, unhashed = {}, []
+    pins, unhashed, hashes = {}, [], {}
     for package in packages:
         if not isinstance(package, dict) or "name" not in package or "version" not in package:
             raise LockFileError(path, "a [[packages]] entry lacks its name or version")
@@ -62,8 +63,13 @@ def _read_pylock(path: Path, text: str) -> LockedFile:
         files = list(package.get("wheels", [])) + ([package["sdist"]] if "sdist" in package else [])
         if not files or not all(isinstance(f, dict) and f.get("hashes", {}).get("sha256") for f in files):
             unhashed.append(name)
+        hashes[name] = frozenset(
+            str(f["hashes"]["sha256"])
+            for f in files
+            if isinstance(f, dict) and f.get("hashes", {}).get("sha256")
+        )
     tool = doc.get("tool", {}).get("cudnn-resolve", {})
-    return LockedFile("pylock", pins, tuple(unhashed), tool if isinstance(tool, dict) else {})
+    return LockedFile("pylock", pins, tuple(unhashed), tool if isinstance(tool, dict) else {}, hashes)
 
 
 def _tool_comment(text: str) -> dict[str, Any]:
@@ -76,6 +82,7 @@ def _tool_comment(text: str) -> dict[str, Any]:
 
 def _read_requirements(path: Path, text: str) -> LockedFile:
     pins: dict[str, str] = {}
+    hashes: dict[str, frozenset[str]] = {}
     unhashed = []
     current = None
     joined = text.replace("\\\n", " ")
@@ -88,11 +95,13 @@ def _read_requirements(path: Path, text: str) -> LockedFile:
             raise LockFileError(path, f"the line {stripped[:80]!r} is not a name==version pin")
         current = str(canonicalize_name(match.group(1)))
         pins[current] = match.group(2)
-        if not _HASH.search(stripped):
+        found = frozenset(h.split(":", 1)[1] for h in _HASH.findall(stripped))
+        hashes[current] = found
+        if not found:
             unhashed.append(current)
     if not pins:
         raise LockFileError(path, "it pins no package")
-    return LockedFile("requirements", pins, tuple(unhashed), _tool_comment(text))
+    return LockedFile("requirements", pins, tuple(unhashed), _tool_comment(text), hashes)
 
 
 def _read_explicit(path: Path, text: str) -> LockedFile:
@@ -173,11 +182,12 @@ def _same(a: str, b: str) -> bool:
         return a == b
 
 
-def check_lock(path: Path, resolution: Resolution) -> LockCheck:
+def check_lock(path: Path, resolution: Resolution, fresh: LockedFile | None = None) -> LockCheck:
     """Compare a lockfile with a fresh resolution of the same request.
 
     The lock must pin every framework and the resolved cuDNN build, every package it shares with the
-    resolution's pins at the same version, and carry a hash for every package.
+    resolution's pins at the same version, and carry a hash for every package; with ``fresh`` (the same
+    lock made again from the index), each package's hashes must be ones the index has for that version.
     """
     locked = read_lock(path, str(resolution.platform))
     differences = []
@@ -205,7 +215,23 @@ def check_lock(path: Path, resolution: Resolution) -> LockCheck:
         elif not (_same(have, version) or (version.endswith("*") and have.startswith(version.rstrip("*")))):
             differences.append(f"{name}: the lock has {have}; the resolution pins {version}")
     differences += [f"{name}: no sha256/md5 hash in the lock" for name in locked.unhashed]
+    differences += _hash_differences(locked, fresh)
     return LockCheck(path, tuple(differences))
+
+
+def _hash_differences(locked: LockedFile, fresh: LockedFile | None) -> list[str]:
+    """Packages whose hashes the index does not have for the same version (made again from the index)."""
+    if fresh is None:
+        return []
+    differences = []
+    for name, digests in sorted(locked.hashes.items()):
+        known = fresh.hashes.get(name)
+        if known is not None and fresh.pins.get(name) == locked.pins.get(name) and not digests <= known:
+            differences.append(
+                f"{name} {locked.pins[name]}: a sha256 in the lock is not one the index has for that version "
+                "(tampered, or a different file)"
+            )
+    return differences
 
 
 def _conda_expectations(resolution: Resolution) -> dict[str, str]:

@@ -6,12 +6,13 @@ import shlex
 from collections.abc import Sequence
 
 from .._version import __version__
+from ..redact import redact
 from ..resolver.resolution import Resolution
 
 
 def command_text(argv: Sequence[str]) -> str:
     """The command as a user can paste it back into a shell."""
-    return shlex.join(argv) if argv else "(library call)"
+    return redact(shlex.join(argv)) if argv else "(library call)"
 
 
 def target_line(resolution: Resolution) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
+from ..redact import redact
 from ..resolver.resolution import Resolution
 from .header import assumption_line, header_lines
 
@@ -34,7 +35,7 @@ def tool_table(resolution: Resolution) -> dict[str, str | list[str]]:
 def pylock_text(resolution: Resolution, uv_body: str, argv: Sequence[str]) -> str:
     """uv's pylock.toml body with our header and a ``[tool.cudnn-resolve]`` table (PEP 751 §tool)."""
     lines = header_lines(resolution, argv)
-    lines.append(uv_body.rstrip("\n"))
+    lines.append(redact(uv_body.rstrip("\n")))
     lines += ["", f"[tool.{TOOL}]"]
     for key, value in tool_table(resolution).items():
         if isinstance(value, list):
@@ -49,7 +50,7 @@ def hashed_requirements_text(resolution: Resolution, uv_body: str, argv: Sequenc
     lines = header_lines(resolution, argv)
     lines.append("# Install with: pip install --require-hashes --no-deps -r <this file>")
     lines.append(f"# {TOOL}: " + json.dumps(tool_table(resolution), sort_keys=True))
-    lines.append(uv_body.rstrip("\n"))
+    lines.append(redact(uv_body.rstrip("\n")))
     return "\n".join(lines) + "\n"
 
 
@@ -60,7 +61,7 @@ def explicit_text(resolution: Resolution, urls: Sequence[str], argv: Sequence[st
     lines.append(f"# {TOOL}: " + json.dumps(tool_table(resolution), sort_keys=True))
     lines.append(f"# platform: {resolution.platform}")
     lines.append("@EXPLICIT")
-    lines += list(urls)
+    lines += [redact(url) for url in urls]
     return "\n".join(lines) + "\n"
 
 
