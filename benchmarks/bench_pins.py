@@ -61,14 +61,15 @@ TIME = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists(
 def run_process(
     argv: Sequence[str], repeat: int, env: dict[str, str] | None = None
 ) -> tuple[float, float | None]:
-    """Median wall time and peak RSS (MiB) of ``repeat`` runs of a command, after one warm-up run.
+    """Median wall time and peak RSS (MiB) of ``repeat`` runs of a command, after one warm-up run
+    (``repeat=0``: exactly one run, no warm-up: for commands that change state, like installs).
 
     Peak memory comes from GNU time's %M where it is installed: rusage read by this (large) process
     would include the memory of the fork that precedes exec.
     """
     times: list[float] = []
     peaks: list[float] = []
-    for i in range(repeat + 1):
+    for i in range(max(repeat, 1) + (1 if repeat else 0)):
         wrapped = [TIME, "-f", "%M", *argv] if TIME else list(argv)
         start = time.perf_counter()
         proc = subprocess.run(
@@ -77,7 +78,7 @@ def run_process(
         elapsed = time.perf_counter() - start
         if proc.returncode not in (0, 1):
             raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr.strip()[-300:]}")
-        if i:  # the first run warms caches (bytecode, the knowledge-base cache, uv's cache)
+        if i or not repeat:  # the first run warms caches (bytecode, knowledge-base cache, uv's cache)
             times.append(elapsed)
             last = proc.stderr.strip().splitlines()[-1:] if TIME else []
             if last and last[0].isdigit():
