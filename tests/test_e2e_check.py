@@ -170,3 +170,24 @@ def test_pip_backend_creates_the_same_environment(workspace: Workspace) -> None:
     assert (prefix / "bin" / "python").exists()
     head = next(p for p in (prefix / "bin").iterdir() if p.name.startswith("pip")).read_text().splitlines()[0]
     assert head.startswith(f"#!{prefix}/bin/python")  # the final prefix, not the build directory
+
+
+def test_create_from_a_team_lock(
+    cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch, workspace: Workspace
+) -> None:
+    """lock -> commit -> create --lock: the environment installs exactly the lock and checks against it."""
+    lock = workspace.root / "pylock.toml"
+    run = cli("lock", TORCH, "--no-detect", "--python", "3.11", "--platform", "linux-64", "-o", str(lock))
+    assert run.code == 0, run.err
+    prefix = workspace.root / "from-lock"
+    run = cli("create", "--lock", str(lock), "-p", str(prefix), "--json")
+    assert run.code == 0, run.err
+    report = run.json()
+    assert report["plan"]["lock"] == str(lock)
+    assert report["check"]["passed"]
+    assert report["check"]["loaded_cudnn"] == "9.24.0"
+    manifest = json.loads((prefix / "cudnn-resolve.json").read_text())
+    assert manifest["lock"]["sha256"]
+    assert manifest["resolution"]["cudnn_version"] == "9.24.0.43"
+    run = cli("create", "torch==2.14.1", "--lock", str(lock), "-p", str(workspace.root / "x"))
+    assert run.code == 2  # a request and a lock: one or the other
