@@ -8,14 +8,10 @@ from collections.abc import Mapping, Sequence
 
 from ..redact import redact
 from ..resolver.resolution import Resolution
+from ..tomlwrite import value as toml_value
 from .header import assumption_line, header_lines
 
 TOOL = "cudnn-resolve"
-
-
-def _toml_string(text: str) -> str:
-    # A JSON string with ASCII escapes is a valid TOML basic string.
-    return json.dumps(text, ensure_ascii=True)
 
 
 def tool_table(resolution: Resolution) -> dict[str, str | list[str]]:
@@ -37,11 +33,7 @@ def pylock_text(resolution: Resolution, uv_body: str, argv: Sequence[str]) -> st
     lines = header_lines(resolution, argv)
     lines.append(redact(uv_body.rstrip("\n")))
     lines += ["", f"[tool.{TOOL}]"]
-    for key, value in tool_table(resolution).items():
-        if isinstance(value, list):
-            lines.append(f"{key} = [{', '.join(_toml_string(v) for v in value)}]")
-        else:
-            lines.append(f"{key} = {_toml_string(value)}")
+    lines += [f"{key} = {toml_value(item)}" for key, item in tool_table(resolution).items()]
     return "\n".join(lines) + "\n"
 
 
