@@ -22,7 +22,7 @@ from pathlib import Path
 
 from uv import find_uv_bin
 
-from bench_pins import Row, run_process  # run as a script from benchmarks/
+from bench_pins import Row, print_table, run_process  # run as a script from benchmarks/
 
 REQUEST = "torch==2.14.1"
 CLI = [sys.executable, "-m", "cudnn_resolve"]
@@ -160,11 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(root / "pip", ignore_errors=True)
             rows.append(Row("python -m venv + pip install", peer, peak_mib=peer_peak))
             rows.append(Row("cudnn-resolve create (uv) vs pip", checked, "venv + pip", peer))
-    print(f"{'benchmark':<52} {'time':>11} {'ratio':>8} {'vs':<16} {'target':<8} {'peak MiB':>8}")
-    for r in rows:
-        ratio_text = f"{r.ratio:.2f}x" if r.ratio else ""
-        peak_text = f"{r.peak_mib:.0f}" if r.peak_mib else ""
-        print(f"{r.name:<52} {r.seconds:>10.2f}s {ratio_text:>8} {r.peer:<16} {r.target:<8} {peak_text:>8}")
+    print_table(rows, milliseconds=False)
     return 0
 
 

@@ -44,6 +44,17 @@ class Row:
         return None if not self.peer_seconds else self.seconds / self.peer_seconds
 
 
+def print_table(rows: Sequence[Row], milliseconds: bool) -> None:
+    """The benchmark table: time, ratio against the peer, target, peak memory."""
+    width = max(len(r.name) for r in rows) + 2
+    print(f"{'benchmark':<{width}} {'time':>11} {'ratio':>8} {'vs':<16} {'target':<8} {'peak MiB':>8}")
+    for r in rows:
+        ratio_text = f"{r.ratio:.2f}x" if r.ratio else ""
+        peak_text = f"{r.peak_mib:.0f}" if r.peak_mib else ""
+        time_text = f"{r.seconds * 1000:>9.2f}ms" if milliseconds else f"{r.seconds:>10.2f}s"
+        print(f"{r.name:<{width}} {time_text} {ratio_text:>8} {r.peer:<16} {r.target:<8} {peak_text:>8}")
+
+
 def timed(func: Callable[[], object], repeat: int) -> float:
     """Median wall time of ``repeat`` calls, after one warm-up call."""
     func()
@@ -205,12 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps([{**r.__dict__, "ratio": r.ratio} for r in rows], indent=2))
         return 0
-    print(f"{'benchmark':<62} {'time':>10} {'ratio':>8} {'vs':<16} {'target':<8} {'peak MiB':>8}")
-    for r in rows:
-        ratio_text = f"{r.ratio:.2f}x" if r.ratio else ""
-        peak_text = f"{r.peak_mib:.0f}" if r.peak_mib else ""
-        millis = f"{r.seconds * 1000:>8.2f}ms"
-        print(f"{r.name:<62} {millis} {ratio_text:>8} {r.peer:<16} {r.target:<8} {peak_text:>8}")
+    print_table(rows, milliseconds=True)
     return 0
 
 

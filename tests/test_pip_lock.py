@@ -70,38 +70,14 @@ def test_check_passes_then_catches_a_stale_pin(cli: Callable[..., Run], tmp_path
 
 def test_hashed_requirements(cli: Callable[..., Run], tmp_path: Path) -> None:
     out = tmp_path / "requirements.lock.txt"
-    run = cli(
-        "lock",
-        "tf=2.18",
-        "--no-detect",
-        "--python",
-        "3.11",
-        "--platform",
-        "linux-64",
-        "--format",
-        "requirements",
-        "-o",
-        str(out),
-    )
+    tf = ["tf=2.18", "--no-detect", "--python", "3.11", "--platform", "linux-64"]
+    run = cli("lock", *tf, "--format", "requirements", "-o", str(out))
     assert run.code == 0, run.err
     text = out.read_text()
     assert "tensorflow==2.18.1" in text
     assert "nvidia-cudnn-cu12==9.3.0.75" in text
     assert "--hash=sha256:" in text
-    assert (
-        cli(
-            "lock",
-            "tf=2.18",
-            "--no-detect",
-            "--python",
-            "3.11",
-            "--platform",
-            "linux-64",
-            "--check",
-            str(out),
-        ).code
-        == 0
-    )
+    assert cli("lock", *tf, "--check", str(out)).code == 0
 
 
 def test_truncated_lock_is_a_clear_error(cli: Callable[..., Run], tmp_path: Path) -> None:

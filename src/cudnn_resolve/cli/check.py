@@ -13,13 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..data import load_knowledge_base
 from ..envs import named_prefix
 from ..errors import ConflictingOptionsError
 from ..probe import interpreter_of, run_probe
-from ..verify import Expectations, Verdict, evaluate, read_manifest
+from ..verify import Expectations, Finding, Severity, Verdict, evaluate, read_manifest
 from .conda_context import conda_context
 from .options import add_json_argument
 
@@ -114,6 +115,16 @@ def verdict_json(verdict: Verdict) -> dict[str, object]:
     }
 
 
+def finding_lines(findings: Sequence[Finding]) -> list[str]:
+    """The findings block of the human output (check and doctor): one line each, fixes under problems."""
+    lines = ["findings:"]
+    for finding in findings:
+        lines.append(f"  {str(finding.severity).upper():7} {finding.message}")
+        if finding.fix and finding.severity is not Severity.INFO:
+            lines.append(f"          fix: {finding.fix}")
+    return lines
+
+
 def render(verdict: Verdict) -> str:
     report = verdict.report
     lines = [f"environment: {report.prefix} (Python {report.python_version}, {report.python_executable})"]
@@ -132,11 +143,7 @@ def render(verdict: Verdict) -> str:
         lines.append(f"expected:    cuDNN {verdict.expectations.cudnn} ({verdict.expectations.source})")
     gpus = ", ".join(f"{g.name} ({g.compute_capability})" for g in report.gpus) or "none"
     lines.append(f"driver/GPU:  {report.driver or 'no NVIDIA driver'}; GPUs: {gpus}")
-    lines.append("findings:")
-    for finding in verdict.findings:
-        lines.append(f"  {str(finding.severity).upper():7} {finding.message}")
-        if finding.fix and finding.severity.value != "info":
-            lines.append(f"          fix: {finding.fix}")
+    lines += finding_lines(verdict.findings)
     errors = sum(1 for f in verdict.findings if f.severity.value == "error")
     loaded = verdict.loaded_cudnn or "none"
     lines.append(

@@ -22,7 +22,7 @@ from ..probe import run_probe
 from ..verify import Expectations, Finding, Severity, evaluate
 from ..verify.binary import resolve_binary
 from ..verify.host_scan import find_cudnn, find_toolkits
-from .check import verdict_json
+from .check import finding_lines, verdict_json
 from .options import add_json_argument
 
 HELP = __doc__ or ""
@@ -34,26 +34,6 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     add_json_argument(parser)
 
 
-def _host_findings(host_found: bool, toolkits: list[object], copies: list[object]) -> list[Finding]:
-    findings = []
-    if not host_found:
-        findings.append(
-            Finding("no-driver", Severity.INFO, "no NVIDIA driver found: GPU code cannot run here")
-        )
-    env = os.environ
-    for name in ("LD_PRELOAD",):
-        if env.get(name) and any(k in env[name] for k in ("cudnn", "cudart", "cublas")):
-            findings.append(
-                Finding(
-                    "shadow-ld-preload",
-                    Severity.ERROR,
-                    f"{name} loads CUDA libraries into every process: {env[name]}",
-                    f"unset {name}",
-                )
-            )
-    return findings
-
-
 def execute(args: argparse.Namespace) -> int:
     host = detect_host()
     env = dict(os.environ)
@@ -62,7 +42,7 @@ def execute(args: argparse.Namespace) -> int:
     verdict = evaluate(
         load_knowledge_base(), run_probe(sys.executable, conv=not args.no_conv), Expectations()
     )
-    findings = list(verdict.findings) + _host_findings(host.found, list(toolkits), list(copies))
+    findings = list(verdict.findings)  # the environment's check already reports LD_PRELOAD and no driver
     binary = resolve_binary(args.binary) if args.binary is not None else None
     if binary is not None:
         findings += [Finding("binary", Severity.ERROR, f"{args.binary}: {p}") for p in binary[1]]
@@ -123,11 +103,7 @@ def execute(args: argparse.Namespace) -> int:
             lines.append(
                 f"binary:     {r.soname} -> {where} ({r.found_by}; version {r.version or '?'}{extra})"
             )
-    lines.append("findings:")
-    for finding in findings:
-        lines.append(f"  {str(finding.severity).upper():7} {finding.message}")
-        if finding.fix and finding.severity is not Severity.INFO:
-            lines.append(f"          fix: {finding.fix}")
+    lines += finding_lines(findings)
     lines.append("verdict: " + ("problems found" if failed else "no problems found"))
     print("\n".join(lines))
     return 1 if failed else 0

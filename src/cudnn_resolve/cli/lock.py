@@ -91,7 +91,7 @@ def execute(args: argparse.Namespace) -> int:
     target = Target.CONDA if fmt.startswith("conda") else None
     resolutions = [_resolve_for(args, p, target) for p in platforms]
     if args.check is not None:
-        return _check(args, resolutions)
+        return _check(args, resolutions, fmt)
     argv = tuple(args.argv)
     files: list[tuple[Path, str]] = []
     if fmt in ("pylock", "requirements"):
@@ -131,9 +131,8 @@ def _report(args: argparse.Namespace, resolutions: Sequence[Resolution], paths: 
         )
 
 
-def _fresh(args: argparse.Namespace, resolution: Resolution) -> LockedFile | None:
+def _fresh(args: argparse.Namespace, resolution: Resolution, kind: str) -> LockedFile | None:
     """The same pip lock made again from the index, to compare hashes (skipped with --no-verify-hashes)."""
-    kind = read_lock(args.check).kind
     if args.no_verify_hashes or kind not in ("pylock", "requirements"):
         return None
     body = pip_lock_body(resolution, "pylock.toml" if kind == "pylock" else "requirements.txt")
@@ -143,8 +142,9 @@ def _fresh(args: argparse.Namespace, resolution: Resolution) -> LockedFile | Non
         return read_lock(fresh)
 
 
-def _check(args: argparse.Namespace, resolutions: Sequence[Resolution]) -> int:
-    results = [check_lock(args.check, r, _fresh(args, r)) for r in resolutions]
+def _check(args: argparse.Namespace, resolutions: Sequence[Resolution], kind: str) -> int:
+    """``kind``: the lock's format, read once by execute()."""
+    results = [check_lock(args.check, r, _fresh(args, r, kind)) for r in resolutions]
     ok = all(r.ok for r in results)
     if args.json:
         print(

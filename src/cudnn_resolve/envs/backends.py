@@ -120,11 +120,11 @@ def install_uv(build: Path, plan: Plan, progress: Progress) -> None:
             "uv venv",
             progress,
         )
-    sources = (
-        ["-r", str(plan.lock)]
-        if plan.lock
-        else ["-r", str(_record(build, plan)[0]), "-c", str(_record(build, plan)[1])]
-    )
+    if plan.lock:
+        sources = ["-r", str(plan.lock)]
+    else:
+        req, con = _record(build, plan)
+        sources = ["-r", str(req), "-c", str(con)]
     with progress.step("installing with uv"):
         run_tool(
             [uv, "pip", "install", "--compile-bytecode", "--python", str(venv_python(build)), *sources],

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..data import KnowledgeBase
+from ..probe.script import decode_cudnn
 from .fixes import explanation_and_fixes
 from .signatures import RANK, SIGNATURES, Category, Signature
 
@@ -49,10 +50,7 @@ def normalise_version(text: str) -> str:
         return ".".join(match.groups())
     stripped = text.strip().rstrip(".")
     if stripped.isdigit() and int(stripped) >= 1000:
-        raw = int(stripped)
-        if raw >= 90000:
-            return f"{raw // 10000}.{raw % 10000 // 100}.{raw % 100}"
-        return f"{raw // 1000}.{raw % 1000 // 100}.{raw % 100}"
+        return decode_cudnn(int(stripped))
     return stripped
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..data import KnowledgeBase
-from ..probe.report import FrameworkReport, LoadedLibrary, ProbeReport
+from ..probe.report import FrameworkReport, ProbeReport
 from ..request import DISPLAY
 from ..resolver.rules import driver_minimum
 from ..versions import ComputeCapability, DriverVersion, Platform, version
@@ -472,11 +472,3 @@ def evaluate(kb: KnowledgeBase, report: ProbeReport, expected: Expectations) -> 
         if not e.startswith(("torch_info", "tensorflow_info", "jax_info"))
     ]
     return Verdict(report, expected, ordered(findings))
-
-
-def loaded_libraries(report: ProbeReport) -> Sequence[LoadedLibrary]:
-    return report.libraries
-
-
-def framework_reports(report: ProbeReport) -> Sequence[FrameworkReport]:
-    return tuple(report.frameworks.values())
