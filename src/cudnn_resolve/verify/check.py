@@ -358,8 +358,9 @@ def _hardware_findings(kb: KnowledgeBase, report: ProbeReport, expected: Expecta
             Finding(
                 "no-gpu",
                 INFO,
-                f"no NVIDIA driver ({report.driver_error}): conv ran on the CPU; "
-                "GPU loading and kernels were not exercised",
+                f"no NVIDIA driver ({report.driver_error}): "
+                + ("conv ran on the CPU; " if report.raw.get("conv_requested", True) else "")
+                + "GPU loading and kernels were not exercised",
             )
         )
         return findings
