@@ -13,8 +13,10 @@ class Conv:
     gpu: str | None
     ok: bool
     cpu_ms: float | None
-    gpu_ms: float | None
+    gpu_ms: float | None  # the first GPU run: context creation, library loading, algorithm choice
     max_abs_diff: float | None
+    gpu_ms_warm: float | None = None  # the second GPU run
+    error: str | None = None  # the conv raised: the framework imported, its conv failed
 
 
 @dataclass(frozen=True)
@@ -84,12 +86,14 @@ def _conv(raw: Any) -> Conv | None:
     if not isinstance(raw, dict):
         return None
     return Conv(
-        str(raw.get("device", "cpu")),
+        str(raw.get("device") or "none"),
         raw.get("gpu"),
         bool(raw.get("ok")),
         raw.get("cpu_ms"),
         raw.get("gpu_ms"),
         raw.get("max_abs_diff"),
+        raw.get("gpu_ms_warm"),
+        raw.get("error"),
     )
 
 

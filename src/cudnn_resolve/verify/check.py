@@ -162,7 +162,7 @@ def _framework_findings(kb: KnowledgeBase, report: ProbeReport, expected: Expect
                 Finding(
                     "framework-import-failed",
                     ERROR,
-                    f"{label} failed to import: {framework.error}",
+                    f"{label} failed to import or to report its build: {framework.error}",
                     f"reinstall it in this environment, e.g. pip install --force-reinstall {name}",
                 )
             )
@@ -410,6 +410,12 @@ def _hardware_findings(kb: KnowledgeBase, report: ProbeReport, expected: Expecta
     return findings
 
 
+# The probe's sections whose failures become framework or conv findings, not generic probe errors.
+FRAMEWORK_SECTIONS = tuple(
+    f"{name}_{part}" for name in ("torch", "tensorflow", "jax") for part in ("info", "conv")
+)
+
+
 def _conv_findings(report: ProbeReport) -> list[Finding]:
     findings: list[Finding] = []
     if not report.raw.get("conv_requested", True):
@@ -419,9 +425,15 @@ def _conv_findings(report: ProbeReport) -> list[Finding]:
         conv = framework.conv
         if framework.error:
             continue
-        if conv is None:
+        if conv is None or conv.error:
+            why = f" ({conv.error})" if conv is not None else ""
             findings.append(
-                Finding("conv-failed", ERROR, f"the {label} conv2d did not run", "see the probe's errors")
+                Finding(
+                    "conv-failed",
+                    ERROR,
+                    f"the {label} conv2d did not run{why}",
+                    "see the probe's errors (--json: probe.errors) for where it failed",
+                )
             )
         elif conv.gpu is None:
             findings.append(
@@ -446,7 +458,7 @@ def _conv_findings(report: ProbeReport) -> list[Finding]:
                     "conv-gpu",
                     INFO,
                     f"{label} conv2d on {conv.gpu} matches the CPU (max difference "
-                    f"{conv.max_abs_diff}, {conv.gpu_ms} ms)",
+                    f"{conv.max_abs_diff}; {conv.gpu_ms} ms, then {conv.gpu_ms_warm} ms warm)",
                 )
             )
     return findings
@@ -470,6 +482,6 @@ def evaluate(kb: KnowledgeBase, report: ProbeReport, expected: Expectations) -> 
     findings += [
         Finding("probe-error", WARNING, f"probe: {e}")
         for e in report.errors
-        if not e.startswith(("torch_info", "tensorflow_info", "jax_info"))
+        if not e.startswith(FRAMEWORK_SECTIONS)
     ]
     return Verdict(report, expected, ordered(findings))
