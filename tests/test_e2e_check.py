@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -191,3 +193,50 @@ def test_create_from_a_team_lock(
     assert manifest["resolution"]["cudnn_version"] == "9.24.0.43"
     run = cli("create", "torch==2.14.1", "--lock", str(lock), "-p", str(workspace.root / "x"))
     assert run.code == 2  # a request and a lock: one or the other
+
+
+def test_gpu_validation_script_degrades_to_clear_no_gpu_reports(torch_env: Path, tmp_path: Path) -> None:
+    """benchmarks/gpu_validation.sh as the GPU machine runs it (a wheelhouse, a throw-away venv, the target
+    environment's own pins), here without a GPU: every report written, each saying there is none."""
+    root = Path(__file__).resolve().parent.parent
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    wheelhouse = tmp_path / "wheelhouse"
+    built = subprocess.run(
+        ["bash", str(root / "benchmarks" / "gpu_wheelhouse.sh"), python, str(wheelhouse)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        env={**os.environ, "PYTHON": sys.executable},
+    )
+    assert built.returncode == 0, built.stderr
+    out = tmp_path / "out"
+    env = {
+        **os.environ,
+        "CR_TARGET_PYTHON": str(torch_env / "bin" / "python"),
+        "CR_BASE_PYTHON": sys.executable,
+        "CR_WHEELHOUSE": str(wheelhouse),
+    }
+    for key in ("LD_PRELOAD", "PYTHONPATH", "LD_LIBRARY_PATH"):
+        env.pop(key, None)
+    done = subprocess.run(
+        ["bash", str(root / "benchmarks" / "gpu_validation.sh"), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert {p.name for p in out.iterdir()} >= {"summary.md", "summary.json", "doctor.json", "check.json"}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["gpu"] == "no GPU: conv ran on the CPU (no nvidia-smi, no driver)"
+    assert summary["all_agree"], summary["comparisons"]
+    agreed = {c["what"]: c["reported"] for c in summary["comparisons"]}
+    assert agreed["loaded cuDNN (probe) vs the wheels' pin"] == "9.24.0"  # torch 2.14.1 pins 9.24.0.43
+    assert agreed["torch: no GPU, conv2d ran on the CPU"] == "cpu"
+    assert summary["target"]["expected_because"] == "torch 2.14.1 pins nvidia-cudnn-cu13==9.24.0.43"
+    check = json.loads((out / "check.json").read_text())
+    assert check["passed"]
+    assert check["frameworks"]["torch"]["conv"]["device"] == "cpu"
+    assert "no GPU: conv ran on the CPU" in (out / "summary.md").read_text()
