@@ -1,4 +1,8 @@
-"""Run every benchmark: `python benchmarks/run.py [--quick] [--skip-pip]` (see each script's docstring)."""
+"""Run every benchmark: `python benchmarks/run.py [--quick] [--skip-pip]` (see each script's docstring).
+
+Each script prints a Markdown table (min and median of alternated, checked runs, with the peer measured
+in the same run); docs/benchmarks.md is made of these tables as printed.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,22 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    quick = ["--quick"] if "--quick" in sys.argv else []
-    skip_pip = ["--skip-pip"] if "--skip-pip" in sys.argv else []
-    codes = [
-        subprocess.run(
-            [sys.executable, str(HERE / "bench_pins.py"), *quick], cwd=HERE, check=False
-        ).returncode,
-        subprocess.run(
-            [sys.executable, str(HERE / "bench_ops.py"), *skip_pip], cwd=HERE, check=False
-        ).returncode,
+    quick = "--quick" in sys.argv
+    scripts = [
+        ["bench_pins.py", *(["--quick"] if quick else [])],
+        [
+            "bench_ops.py",
+            "--rounds",
+            "1" if quick else "3",
+            *(["--skip-pip"] if "--skip-pip" in sys.argv else []),
+        ],
     ]
+    codes = []
+    for script, *args in scripts:
+        print(f"\n## {script}\n", flush=True)
+        codes.append(
+            subprocess.run([sys.executable, str(HERE / script), *args], cwd=HERE, check=False).returncode
+        )
     return max(codes)
 
 
