@@ -4,6 +4,10 @@ A lock file beside the target makes a second concurrent create of the same PREFI
 directory is a sibling (same filesystem: the final move is one rename); on an error or Ctrl-C the build
 directory is removed, and a build directory left by a killed run is removed by the next one once its lock
 is free. Nothing ever appears at PREFIX until the final rename.
+
+Replacing an environment (--force) takes two renames: the old one aside to a "retired" name, the new one
+into place. A run killed between the two leaves no environment at PREFIX; the next run, holding the lock,
+first puts the retired one back. The old environment is deleted only once the new one is in place.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 BUILD_MARK = ".cudnn-resolve-build-"
+RETIRED_MARK = ".cudnn-resolve-retired"
 
 
 class PrefixExistsError(UsageError):
@@ -77,6 +82,21 @@ def _locked(prefix: Path) -> Iterator[None]:
         os.close(handle)  # releases the lock; the (empty) lock file stays, harmless and reusable
 
 
+def _retired(prefix: Path) -> Path:
+    return prefix.parent / f".{prefix.name}{RETIRED_MARK}"
+
+
+def _recover(prefix: Path) -> None:
+    """Finish a replacement a killed run left halfway (we hold the lock, so none is in progress)."""
+    retired = _retired(prefix)
+    if not retired.exists():
+        return
+    if prefix.exists():  # killed after the new environment was in place: the old one was next to go
+        shutil.rmtree(retired, ignore_errors=True)
+    else:  # killed between the two renames: the retired environment is the only one there is
+        os.rename(retired, prefix)
+
+
 def _remove_stale_builds(prefix: Path) -> None:
     """Build directories of earlier runs that were killed (we hold the lock, so none is live)."""
     for stale in prefix.parent.glob(f".{prefix.name}{BUILD_MARK}*"):
@@ -106,7 +126,10 @@ def staged(prefix: Path, force: bool) -> Iterator[Path]:
         except OSError as exc:
             raise UnwritableError(prefix.parent, exc.strerror or str(exc)) from None
     with _locked(prefix):
+        _recover(prefix)
         _remove_stale_builds(prefix)
+        if prefix.exists() and not force:  # an environment put back by _recover
+            raise PrefixExistsError(prefix)
         try:
             build = Path(tempfile.mkdtemp(prefix=f".{prefix.name}{BUILD_MARK}", dir=prefix.parent))
             # mkdtemp makes it private (0700); an environment gets the permissions the umask gives.
@@ -132,10 +155,9 @@ def staged(prefix: Path, force: bool) -> Iterator[Path]:
 
 def _replace(build: Path, prefix: Path) -> None:
     if prefix.exists():
-        retired = prefix.parent / f".{prefix.name}{BUILD_MARK}old"
-        shutil.rmtree(retired, ignore_errors=True)
+        retired = _retired(prefix)  # _recover left none behind
         os.rename(prefix, retired)
-        os.rename(build, prefix)
+        os.rename(build, prefix)  # until this rename, the old environment exists, at one of two names
         shutil.rmtree(retired, ignore_errors=True)
     else:
         os.rename(build, prefix)
