@@ -97,6 +97,12 @@ def make_plan(args: argparse.Namespace) -> Plan:
                 f"{args.lock} is a conda lock",
                 f"create conda environments from it with: conda create --prefix {prefix} --file {args.lock}",
             )
+        if locked.kind == "uv-lock":
+            raise ConflictingOptionsError(
+                f"{args.lock} is a uv project's lock",
+                "Install it with uv itself ('uv sync' in the project directory), then verify the "
+                "environment with 'cudnn-resolve check -p .venv'",
+            )
         backend = "pip" if args.backend == "pip" else "uv"
         wanted = str(locked.tool["python"]) if locked.tool.get("python") else args.python
         python, _ = find_python(SpecifierSet(), wanted)

@@ -14,7 +14,6 @@ still satisfies it, 1 with the differing pins otherwise: the command a team puts
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import tempfile
 from collections.abc import Sequence
@@ -27,7 +26,7 @@ from ..request import Target
 from ..resolver.resolution import Resolution
 from ..versions import Platform
 from ..writers.lockfiles import hashed_requirements_text, pylock_text
-from .options import add_json_argument, add_request_arguments, host_platform_name, resolve_from_args
+from .options import add_json_argument, add_request_arguments, platforms_of, resolve_for
 
 HELP = __doc__ or ""
 FORMATS = ("pylock", "requirements", "conda-explicit", "conda-lock")
@@ -60,17 +59,6 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     add_json_argument(parser)
 
 
-def _platforms(args: argparse.Namespace) -> list[Platform]:
-    platforms = [Platform.parse(p) for p in (args.platform or [])] or [host_platform_name()]
-    return list(dict.fromkeys(platforms))
-
-
-def _resolve_for(args: argparse.Namespace, platform: Platform, target: Target | None) -> Resolution:
-    one = copy.copy(args)
-    one.platform = str(platform)
-    return resolve_from_args(one, target=target)
-
-
 def output_path(template: Path | None, fmt: str, platform: Platform, several: bool) -> Path:
     """The file for one platform: the template (or the format's default) with the platform inserted."""
     if template is None:
@@ -85,11 +73,11 @@ def output_path(template: Path | None, fmt: str, platform: Platform, several: bo
 
 
 def execute(args: argparse.Namespace) -> int:
-    platforms = _platforms(args)
+    platforms = platforms_of(args)
     # A check resolves the way the lock was made: its format says whether CUDA came from conda.
     fmt = read_lock(args.check).kind if args.check is not None else args.format
     target = Target.CONDA if fmt.startswith("conda") else None
-    resolutions = [_resolve_for(args, p, target) for p in platforms]
+    resolutions = [resolve_for(args, p, target) for p in platforms]
     if args.check is not None:
         return _check(args, resolutions, fmt)
     argv = tuple(args.argv)
@@ -166,6 +154,8 @@ def _check(args: argparse.Namespace, resolutions: Sequence[Resolution], kind: st
             print(f"{args.check} ({res.platform}): {status}")
             for line in r.differences:
                 print(f"  {line}")
-        if not ok:
+        if not ok and kind == "uv-lock":
+            print("update the project with 'cudnn-resolve project' and the same request, then run 'uv lock'")
+        elif not ok:
             print("regenerate with the same command without --check, and commit the new lock")
     return 0 if ok else 1

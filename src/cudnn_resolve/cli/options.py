@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import platform as host_platform
 import sys
 from dataclasses import dataclass, replace
@@ -167,3 +168,16 @@ def resolve_from_args(args: argparse.Namespace, target: Target | None = None) ->
     if request.target is None and target is not None:
         request = replace(request, target=target)
     return resolve(request, built.kb, built.host, built.notes)
+
+
+def platforms_of(args: argparse.Namespace) -> list[Platform]:
+    """The platforms a verb taking --platform several times was asked for (default: this machine's)."""
+    platforms = [Platform.parse(p) for p in (args.platform or [])] or [host_platform_name()]
+    return list(dict.fromkeys(platforms))
+
+
+def resolve_for(args: argparse.Namespace, platform: Platform, target: Target | None = None) -> Resolution:
+    """``resolve_from_args`` for one of several platforms."""
+    one = copy.copy(args)
+    one.platform = str(platform)
+    return resolve_from_args(one, target=target)

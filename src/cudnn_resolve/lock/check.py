@@ -39,7 +39,7 @@ class LockFileError(UsageError):
 class LockedFile:
     """What a lockfile pins: package name (canonical) -> version, and packages lacking a hash."""
 
-    kind: str  # pylock | requirements | conda-explicit | conda-lock
+    kind: str  # pylock | requirements | conda-explicit | conda-lock | uv-lock
     pins: dict[str, str]
     unhashed: tuple[str, ...]
     tool: dict[str, Any]  # our [tool.cudnn-resolve] record, where present
@@ -145,8 +145,22 @@ def _read_conda_lock(path: Path, text: str, platform: str | None) -> LockedFile:
     return LockedFile("conda-lock", pins, tuple(unhashed), tool if isinstance(tool, dict) else {})
 
 
-def read_lock(path: Path, platform: str | None = None) -> LockedFile:
-    """Read any lockfile ``lock`` writes; the format is recognised from the content."""
+def _read_uv_lock(path: Path, text: str, platform: str | None, python: Version | None) -> LockedFile:
+    from .uvlock import UvLockFormatError, uv_lock_pins  # noqa: PLC0415  # uv projects only
+
+    try:
+        found = uv_lock_pins(tomllib.loads(text), platform, python)
+    except tomllib.TOMLDecodeError as exc:
+        raise LockFileError(path, f"it is not valid TOML ({exc})") from None
+    except UvLockFormatError as exc:
+        raise LockFileError(path, f"{exc}: not a uv lock") from None
+    # The answer it was made for is in the project's pyproject.toml, not in uv.lock: nothing to compare.
+    return LockedFile("uv-lock", found.pins, found.unhashed, {}, found.hashes)
+
+
+def read_lock(path: Path, platform: str | None = None, python: Version | None = None) -> LockedFile:
+    """Read any lockfile ``lock`` writes, or a uv project's ``uv.lock``; the format is recognised from
+    the content. ``platform`` and ``python`` select what a multi-platform lock installs there."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -162,6 +176,8 @@ def read_lock(path: Path, platform: str | None = None) -> LockedFile:
         return _read_explicit(path, text)
     if body[0].startswith("version:"):
         return _read_conda_lock(path, text, platform)
+    if body[0].startswith("version ="):
+        return _read_uv_lock(path, text, platform, python)
     return _read_requirements(path, text)
 
 
@@ -189,7 +205,7 @@ def check_lock(path: Path, resolution: Resolution, fresh: LockedFile | None = No
     resolution's pins at the same version, and carry a hash for every package; with ``fresh`` (the same
     lock made again from the index), each package's hashes must be ones the index has for that version.
     """
-    locked = read_lock(path, str(resolution.platform))
+    locked = read_lock(path, str(resolution.platform), resolution.python_version)
     differences = []
     for key, want in (("platform", str(resolution.platform)), ("python", str(resolution.python_version))):
         have = locked.tool.get(key)
