@@ -93,7 +93,7 @@ def test_help(plugin: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
         _parse(_subcommand(plugin), "--help")
     assert info.value.code == 0
     out = capsys.readouterr().out
-    for verb in ("pins", "create", "check", "doctor", "explain", "lock"):
+    for verb in ("pins", "create", "check", "doctor", "explain", "lock", "project"):
         assert verb in out
 
 

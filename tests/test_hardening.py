@@ -66,6 +66,7 @@ VERBS = st.sampled_from(
         "explain",
         "check",
         "lock",
+        "project",
         "create",
         "data",
         "envs",
@@ -105,8 +106,8 @@ WORDS = st.lists(
 def test_every_verb_survives_random_arguments(verb: str, words: list[str]) -> None:
     # Verbs that would reach the network or install are kept to their validating paths.
     argv = [verb, *words]
-    if verb == "create":
-        argv.append("--dry-run")
+    if verb in ("create", "project"):
+        argv.append("--dry-run")  # project: never edit the pyproject.toml of the directory tests run in
     if verb in ("lock", "data"):
         argv += ["--check", "/nonexistent/lock"] if verb == "lock" else []
         if verb == "data" and words[:1] == ["update"]:
@@ -118,7 +119,9 @@ def test_every_verb_survives_random_arguments(verb: str, words: list[str]) -> No
     try:
         with redirect_stdout(out), redirect_stderr(err):
             code = main(
-                [*argv, "--no-detect"] if verb in ("pins", "constraints", "env-file", "create") else argv
+                [*argv, "--no-detect"]
+                if verb in ("pins", "constraints", "env-file", "create", "project")
+                else argv
             )
     except SystemExit as exit_:
         assert exit_.code in (0, 2), (argv, exit_.code)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -31,6 +32,12 @@ EXAMPLES = {
     "env-file-tf-2.10": f"env-file tf=2.10 {LINUX}",
     "env-file-tf-2.17-conda-forge": f"env-file tf=2.17 --framework-from conda {LINUX}",
     "create-dry-run": f"create torch==2.14.1 -p ./torch-env {LINUX} --dry-run",
+    # `project` edits the pyproject.toml files on_pre_build lays out under docs/generated/ (in this order).
+    "project-new": f"project tf=2.15 {LINUX} --path docs/generated/trainer",
+    "project-again": f"project tf=2.15 {LINUX} --path docs/generated/trainer",
+    "project-team-dry-run": "project torch==2.4.1+cu118 --no-detect --platform linux-64 --platform win-64 "
+                            "--path docs/generated/team --dry-run",
+    "project-conflict": f"project torch==2.14.1 {LINUX} --path docs/generated/conflict",
     "doctor": "doctor --no-conv",
     "explain-example": "explain docs/generated/example.log",
     "check-help": "check --help",
@@ -41,6 +48,49 @@ EXAMPLE_LOG = """\
 2024-02-01 10:11:12.345678: W tensorflow/compiler/tf2tensorrt/utils/py_utils.cc:38] TF-TRT Warning: Could not find TensorRT
 2024-02-01 10:11:15.000001: E tensorflow/stream_executor/cuda/cuda_dnn.cc:361] Loaded runtime CuDNN library: 8.0.5 but source was compiled with: 8.1.0.  CuDNN library needs to have matching major version and equal or higher minor version.
 """
+
+# A team's pyproject.toml, hand-written, for the `project` examples; and one whose torch source conflicts.
+TEAM_PYPROJECT = """\
+# Training jobs. cudnn-resolve keeps comments, layout and every table it does not manage.
+[project]
+name = "team"
+version = "1.4.0"
+requires-python = ">=3.9"
+dependencies = [
+    "numpy>=1.26",  # arrays
+    "torch>=2.0",
+]
+
+[tool.uv]
+constraint-dependencies = ["numpy<2"]
+
+[tool.ruff]
+line-length = 100
+"""
+CONFLICT_PYPROJECT = """\
+[project]
+name = "conflict"
+version = "0.1.0"
+dependencies = ["torch"]
+
+[tool.uv.sources]
+torch = { index = "pytorch-cpu" }
+
+[[tool.uv.index]]
+name = "pytorch-cpu"
+url = "https://download.pytorch.org/whl/cpu"
+explicit = true
+"""
+
+
+def _projects(generated: Path) -> None:
+    """Fresh project directories for the `project` examples (they edit files in place)."""
+    for name, text in (("trainer", None), ("team", TEAM_PYPROJECT), ("conflict", CONFLICT_PYPROJECT)):
+        directory = generated / name
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir()
+        if text is not None:
+            (directory / "pyproject.toml").write_text(text)
 
 
 def _run(command: str) -> str:
@@ -74,6 +124,7 @@ def on_pre_build(config: Any) -> None:
     generated = DOCS / "generated"
     generated.mkdir(exist_ok=True)
     (generated / "example.log").write_text(EXAMPLE_LOG)
+    _projects(generated)
     for name, command in EXAMPLES.items():
         (generated / f"{name}.txt").write_text(_run(command))
     sys.path.insert(0, str(ROOT / "src"))

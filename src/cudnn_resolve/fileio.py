@@ -17,9 +17,20 @@ class OutputError(UsageError):
         super().__init__(f"cannot write {path}: {reason}. Choose another output path, or fix the directory.")
 
 
+def _mode_for(path: Path) -> int:
+    """The permissions ``path`` has, or a new file's (0666 less the umask): a temporary file is 0600."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_files(files: Sequence[tuple[Path, str]]) -> None:
     """Write every (path, text), or none: each is written to a temporary file beside its target, and only
-    when all are written are they renamed into place (a rename within one directory is atomic)."""
+    when all are written are they renamed into place (a rename within one directory is atomic). A file
+    that existed keeps its permissions."""
     resolved = [p.resolve() for p, _ in files]
     if len(set(resolved)) != len(resolved):
         raise ConflictingOptionsError("two outputs name the same file", "Give each output its own path")
@@ -35,6 +46,7 @@ def write_files(files: Sequence[tuple[Path, str]]) -> None:
             staged.append((tmp, path))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
+            os.chmod(tmp, _mode_for(path))
         for tmp, path in staged:
             os.replace(tmp, path)
         staged.clear()

@@ -16,13 +16,14 @@ from typing import NoReturn
 from .._version import __version__
 from ..errors import EXIT_BAD_INPUT, CudnnResolveError, ResolutionImpossibleError
 from ..redact import redact
-from . import check, constraints, create, data, doctor, env_file, envs, explain, lock, matrix, pins
+from . import check, constraints, create, data, doctor, env_file, envs, explain, lock, matrix, pins, project
 
 VERBS: dict[str, ModuleType] = {
     "pins": pins,
     "constraints": constraints,
     "env-file": env_file,
     "lock": lock,
+    "project": project,
     "create": create,
     "envs": envs,
     "check": check,
@@ -42,6 +43,7 @@ examples:
   cudnn-resolve env-file tf=2.10 -o environment.yml
   cudnn-resolve lock torch==2.14.1 --platform linux-64 --platform linux-aarch64
   cudnn-resolve lock torch==2.14.1 --check pylock.toml
+  cudnn-resolve project tf=2.18 --platform linux-64
   cudnn-resolve create torch==2.14.1 -p ./env
   cudnn-resolve check -p ./env --expect-cudnn 9.24
   cudnn-resolve matrix tensorflow --format markdown

@@ -4,25 +4,29 @@ Runs a stdlib-only probe with the environment's own interpreter: framework versi
 they were built with, every CUDA library mapped into the process and its version, the copy TensorFlow
 would load where it mapped none (no GPU), shadowing through LD_PRELOAD, PYTHONPATH and LD_LIBRARY_PATH,
 the driver and GPUs, and a conv2d forward and backward (on the GPU compared with the CPU when there is
-one, else on the CPU). Expectations come from the manifest `create` wrote into the environment, or from
---expect-cudnn. Exit 0 when nothing is wrong, 1 with each finding and its fix.
+one, else on the CPU). Expectations come from the manifest `create` wrote into the environment, from the
+uv project around it (the answer `project` wrote into its pyproject.toml, for this platform), or from
+--expect-cudnn. In a uv project's directory, with no environment named, the project's environment is
+checked (UV_PROJECT_ENVIRONMENT, else .venv). Exit 0 when nothing is wrong, 1 with each finding and its fix.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..data import load_knowledge_base
 from ..envs import named_prefix
-from ..errors import ConflictingOptionsError
+from ..errors import ConflictingOptionsError, UsageError
 from ..probe import interpreter_of, run_probe
 from ..verify import Expectations, Finding, Severity, Verdict, evaluate, read_manifest
+from ..verify.manifest import project_record, read_project_expectations
 from .conda_context import conda_context
-from .options import add_json_argument
+from .options import add_json_argument, host_platform_name
 
 HELP = __doc__ or ""
 
@@ -36,7 +40,11 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--python", metavar="PATH", help="the environment's interpreter")
     expect = parser.add_argument_group("expectations")
     expect.add_argument("--expect-cudnn", metavar="X.Y[.Z]", help="the cuDNN that must be loaded")
-    expect.add_argument("--no-manifest", action="store_true", help="ignore the manifest create wrote")
+    expect.add_argument(
+        "--no-manifest",
+        action="store_true",
+        help="ignore the manifest create wrote (and the answer a uv project records)",
+    )
     parser.add_argument("--no-conv", action="store_true", help="skip the conv2d smoke test")
     add_json_argument(parser)
 
@@ -53,7 +61,24 @@ def target_prefix(args: argparse.Namespace) -> Path | None:
         return context.prefix_of(args.name) if context is not None else named_prefix(args.name)
     if args.python is None and context is not None:
         return context.active_prefix
+    if args.python is None:
+        return project_environment(Path.cwd())
     return None
+
+
+def project_environment(directory: Path) -> Path | None:
+    """The environment of the uv project in ``directory`` (one whose pyproject.toml ``project`` wrote):
+    UV_PROJECT_ENVIRONMENT, else .venv, as uv itself chooses. None outside such a project."""
+    if project_record(directory) is None:
+        return None
+    configured = os.environ.get("UV_PROJECT_ENVIRONMENT")
+    environment = directory / (configured or ".venv")
+    if not environment.is_dir():
+        raise UsageError(
+            f"{directory} is a uv project and its environment {environment} does not exist. Create it with "
+            "'uv sync', or name the environment to check with -p PREFIX"
+        )
+    return environment
 
 
 def run_check(args: argparse.Namespace) -> Verdict:
@@ -65,6 +90,10 @@ def run_check(args: argparse.Namespace) -> Verdict:
     manifest = None if args.no_manifest else read_manifest(prefix)
     if manifest is not None:
         expectations = manifest[0]
+    elif not args.no_manifest:
+        # A uv project's environment (project/.venv): the answer written into the project's pyproject.
+        project = read_project_expectations(prefix.absolute().parent, str(host_platform_name()))
+        expectations = project or expectations
     if args.expect_cudnn:
         expectations = Expectations(
             args.expect_cudnn,

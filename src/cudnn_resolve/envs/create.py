@@ -15,7 +15,7 @@ from ..probe import run_probe
 from ..resolver.resolution import Resolution
 from ..verify import Expectations, Verdict, evaluate
 from ..verify.findings import Severity
-from ..verify.manifest import MANIFEST_NAME
+from ..verify.manifest import MANIFEST_NAME, expectations_from_record
 from .backends import (
     BackendUnavailableError,
     Plan,
@@ -91,15 +91,7 @@ def expectations_of(resolution: Resolution | None, lock_tool: dict[str, object] 
             driver_min=str(resolution.driver_min) if resolution.driver_min else None,
             source="the resolution",
         )
-    tool = lock_tool or {}
-    cudnn = tool.get("cudnn")
-    frameworks = tuple(
-        (spec.split("==")[0], spec.split("==")[1].split("+")[0])
-        for spec in tool.get("frameworks", []) or []  # type: ignore[attr-defined]
-    )
-    return Expectations(
-        cudnn=str(cudnn) if cudnn and cudnn != "none" else None, frameworks=frameworks, source="the lockfile"
-    )
+    return expectations_from_record(lock_tool or {}, "the lockfile")
 
 
 def _manifest(plan: Plan, preloaded: list[str]) -> dict[str, object]:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
 MANIFEST_NAME = "cudnn-resolve.json"
+PROJECT_FILE = "pyproject.toml"
 
 
 class ManifestError(UsageError):
@@ -53,3 +61,50 @@ def read_manifest(prefix: Path) -> tuple[Expectations, dict[str, Any]] | None:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ManifestError(path, str(exc)) from None
     return expectations, data
+
+
+def expectations_from_record(record: Mapping[str, object], source: str) -> Expectations:
+    """Expectations from the ``[tool.cudnn-resolve]`` record a lock or a project holds for one platform
+    (``frameworks = ["torch==2.14.1+cu130"]``, ``cudnn``, ``cuda``, ``driver-min``; "none" is unknown)."""
+
+    def known(key: str) -> str | None:
+        value = record.get(key)
+        return str(value) if value not in (None, "", "none") else None
+
+    frameworks = record.get("frameworks")
+    return Expectations(
+        cudnn=known("cudnn"),
+        cuda=known("cuda"),
+        frameworks=tuple(
+            (str(spec).split("==")[0], str(spec).split("==")[1].split("+")[0])
+            for spec in (frameworks if isinstance(frameworks, list) else [])
+            if "==" in str(spec)
+        ),
+        driver_min=known("driver-min"),
+        source=source,
+    )
+
+
+def project_record(directory: Path) -> dict[str, Any] | None:
+    """The ``[tool.cudnn-resolve]`` table of ``directory``'s pyproject.toml (written by ``project``), or
+    None where there is none."""
+    path = directory / PROJECT_FILE
+    if not path.is_file():
+        return None
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}. Fix the file, or check with --no-manifest") from None
+    record = doc.get("tool", {}).get("cudnn-resolve")
+    return record if isinstance(record, dict) else None
+
+
+def read_project_expectations(directory: Path, platform: str) -> Expectations | None:
+    """What ``directory``'s uv project was configured to load on ``platform`` (by ``project``), or None
+    where the project holds no answer for that platform."""
+    record = project_record(directory)
+    answers = record.get("answer", []) if record else []
+    for answer in answers if isinstance(answers, list) else []:
+        if isinstance(answer, dict) and answer.get("platform") == platform:
+            return expectations_from_record(answer, f"the project {directory / PROJECT_FILE}")
+    return None
