@@ -179,6 +179,14 @@ def test_matrix_tensorflow_shows_published_facts(cli: Callable[..., Run]) -> Non
     assert rows["2.11"]["windows gpu"] == "-"
 
 
+def test_matrix_never_prints_a_missing_fact_as_none(cli: Callable[..., Run]) -> None:
+    run = cli("matrix")
+    assert "None" not in run.out
+    rows = {(r["cudnn"], r["cuda"]): r for r in cli("matrix", "cudnn", "--json").json()["cudnn"]}
+    assert rows[("9.28.0", "12 (any 12.x)")]["min gpu arch"] == "7.5 (inferred)"
+    assert rows[("9.10.2", "12 (>= 12.0)")]["min gpu arch"] == "5.0"
+
+
 def test_matrix_everything(cli: Callable[..., Run]) -> None:
     run = cli("matrix")
     for name in ("tensorflow:", "torch:", "jax:", "cuda:", "cudnn:"):

@@ -60,6 +60,22 @@ def test_copy_of_shipped_data_loads(data_copy: Path) -> None:
         ("torch.toml", 'cuda = "12.1"', 'cuda = "twelve"', "is not a version", "variant"),
         # A source removed: every record must cite one.
         ("cudnn.toml", "source =", "sourcE =", "missing required field 'source'", "[[release]]"),
+        # An unknown fact is written down ("unknown"), never left out.
+        ("torch.toml", '\narch = "unknown"', "", "missing required field 'arch'", "variant"),
+        (
+            "cudnn.toml",
+            'min_compute_capability = "3.0"',
+            "",
+            "missing required field 'min_compute_capability'",
+            "build",
+        ),
+        (
+            "torch.toml",
+            'arch_bounds = ["5.0", "9.0"]',
+            'arch_bounds = ["9.0", "5.0"]',
+            "[lowest, highest]",
+            "variant",
+        ),
     ],
 )
 def test_malformed_record_is_named(

@@ -13,6 +13,7 @@ from packaging.version import Version
 from cudnn_resolve import Request, ResolutionImpossibleError, resolve
 from cudnn_resolve.cli import main
 from cudnn_resolve.data import KnowledgeBase, load_knowledge_base
+from cudnn_resolve.data.facts import Unknown, known
 from cudnn_resolve.errors import CudnnResolveError, UsageError
 from cudnn_resolve.request import FrameworkRequest, Target, parse_framework_request
 from cudnn_resolve.resolver.resolution import FrameworkPin, Resolution
@@ -82,8 +83,15 @@ def _check_torch(kb: KnowledgeBase, request: Request, answer: Resolution, pin: F
     assert variant.cuda == answer.cuda_runtime
     assert variant.cudnn == answer.cudnn_version
     assert release.python.contains(str(answer.python_version))
-    for gpu in request.gpus if variant.arch is not None else ():
-        assert any(gpu.runs_binary_for(a) for a in variant.arch or ())
+    toolkit = kb.toolkit(variant.cuda)
+    assert toolkit is not None
+    for gpu in request.gpus:
+        if isinstance(variant.arch, Unknown):
+            # Conservative: never below what the toolkit or the release's own bounds allow.
+            assert gpu >= toolkit.cc_min
+            assert variant.arch_bounds is None or gpu >= variant.arch_bounds[0]
+        else:
+            assert any(gpu.runs_binary_for(a) for a in variant.arch)
 
 
 def _check_tensorflow(kb: KnowledgeBase, request: Request, answer: Resolution, pin: FrameworkPin) -> None:
@@ -131,7 +139,8 @@ def _check_cuda(kb: KnowledgeBase, request: Request, answer: Resolution) -> None
     assert build.cuda_min is None or build.cuda_min <= answer.cuda_runtime
     for gpu in request.gpus:
         assert gpu >= toolkit.cc_min
-        assert build.min_cc is None or gpu >= build.min_cc
+        minimum = known(build.min_cc)
+        assert minimum is None or gpu >= minimum
 
 
 def check_rules(kb: KnowledgeBase, request: Request, answer: Resolution) -> None:
@@ -167,6 +176,52 @@ def test_every_answer_obeys_every_rule(request: Request) -> None:
         assert error.exit_code == 1
         return
     check_rules(KB, request, answer)
+
+
+def unknown_facts_used(kb: KnowledgeBase, request: Request, answer: Resolution) -> list[str]:
+    """What the answer relied on that the data marks unknown, read from the records themselves: the
+    architecture list of a chosen PyTorch variant and the minimum GPU of the chosen cuDNN build, whenever a
+    GPU was given (only then do they decide anything)."""
+    if not request.gpus or answer.cudnn_version is None or answer.cuda_runtime is None:
+        return []
+    used = []
+    for pin in answer.frameworks:
+        if pin.name == "torch":
+            release = next(r for r in kb.torch if pin.version in r.versions)
+            variant = next(v for v in release.variants if v.name == pin.variant)
+            if isinstance(variant.arch, Unknown):
+                used.append(f"PyTorch {release.series} {variant.name} ")
+    build = kb.cudnn_build(answer.cudnn_version, answer.cuda_runtime.major)
+    assert build is not None
+    if isinstance(build.min_cc, Unknown):
+        used.append(f"cuDNN {build.release} for CUDA {build.cuda_major}")
+    return used
+
+
+# Requests that reach the unknown facts: recent PyTorch series and JAX (newest cuDNN builds), with GPUs.
+recent = st.sampled_from([v for v in KB.framework_versions("torch") if v >= Version("2.6")]).map(
+    lambda v: _exact("torch", v)
+) | st.sampled_from(KB.framework_versions("jax")).map(lambda v: _exact("jax", v))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(recent | framework_requests, min_size=1, max_size=2, unique_by=lambda f: f.name),
+    st.lists(st.sampled_from(GPUS).map(ComputeCapability.parse), min_size=1, max_size=2, unique=True),
+    st.none() | st.sampled_from(DRIVERS).map(DriverVersion.parse),
+)
+def test_no_answer_relies_on_an_unknown_fact_without_a_note(
+    frameworks: list[FrameworkRequest], gpus: list[ComputeCapability], driver: DriverVersion | None
+) -> None:
+    request = Request(frameworks=tuple(frameworks), gpus=tuple(sorted(gpus)), driver=driver)
+    try:
+        answer = resolve(request, KB)
+    except ResolutionImpossibleError:
+        return
+    for fact in unknown_facts_used(KB, request, answer):
+        assert any(fact in note for note in answer.inferred), (fact, answer.inferred)
+        assert any(fact in note for note in answer.notes), (fact, answer.notes)
+    assert set(answer.inferred) <= set(answer.notes)
 
 
 @given(st.text(max_size=40))

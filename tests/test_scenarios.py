@@ -5,9 +5,10 @@ added so the answer does not depend on the machine) and ``[expect]``:
 
 - ``exit``: 0 resolved, 1 impossible, 2 bad input;
 - for exit 0, any key of the ``pins --json`` object to compare exactly (``cuda``, ``cudnn``,
-  ``cudnn_version``, ``python``, ``driver_min`` ...), ``null`` (keys that must be null),
+  ``cudnn_version``, ``python``, ``driver_min``, ``inferred`` ...), ``null`` (keys that must be null),
   ``frameworks`` (list of "name==version" or "name==version+variant"), ``index_urls`` (exactly), and
-  ``constraints_include``, ``requirements_include``, ``conda_include``, ``notes_include`` (substrings);
+  ``constraints_include``, ``requirements_include``, ``conda_include``, ``notes_include``,
+  ``inferred_include`` (substrings);
 - for exit 1: ``reasons_include`` and ``fixes_include`` (substrings of the explanation);
 - for exit 2: ``message_include``.
 """
@@ -58,8 +59,8 @@ def _check_answer(expect: dict[str, Any], answer: dict[str, Any]) -> None:
         elif key in LIST_KEYS:
             section, field = LIST_KEYS[key]
             _contains_all(answer[section][field], value, key)
-        elif key == "notes_include":
-            _contains_all(answer["notes"], value, key)
+        elif key in ("notes_include", "inferred_include"):
+            _contains_all(answer[key.removesuffix("_include")], value, key)
         else:
             assert answer[key] == value, f"{key}: {answer[key]!r} != {value!r}"
 

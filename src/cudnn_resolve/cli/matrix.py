@@ -15,6 +15,7 @@ from typing import Any
 from ..data import KnowledgeBase, load_knowledge_base
 from ..errors import InvalidOptionError
 from ..request import ALIASES
+from ..resolver.inference import cudnn_min_cc
 from .render import table
 
 HELP = __doc__ or ""
@@ -122,17 +123,21 @@ def _cuda(kb: KnowledgeBase) -> tuple[list[str], list[list[str]]]:
 
 
 def _cudnn(kb: KnowledgeBase) -> tuple[list[str], list[list[str]]]:
-    rows = [
-        [
-            str(b.release),
-            f"{b.cuda_major} (>= {b.cuda_min})",
-            str(b.pip or "-"),
-            str(b.conda or "-"),
-            str(b.min_cc or "-"),
-            " ".join(sorted(p.value for p in b.platforms)),
-        ]
-        for b in kb.cudnn
-    ]
+    rows = []
+    for b in kb.cudnn:
+        # Where no support matrix states the lowest CUDA, the build serves its whole major.
+        cuda = f"{b.cuda_major} (>= {b.cuda_min})" if b.cuda_min else f"{b.cuda_major} (any {b.cuda_major}.x)"
+        minimum = cudnn_min_cc(kb, b)
+        rows.append(
+            [
+                str(b.release),
+                cuda,
+                str(b.pip or "-"),
+                str(b.conda or "-"),
+                f"{minimum.value} (inferred)" if minimum.inferred else str(minimum.value),
+                " ".join(sorted(p.value for p in b.platforms)),
+            ]
+        )
     return ["cudnn", "cuda", "pip", "conda", "min gpu arch", "platforms"], rows
 
 

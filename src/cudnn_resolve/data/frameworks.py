@@ -11,6 +11,7 @@ from packaging.version import Version
 
 from ..errors import DataError
 from ..versions import ComputeCapability, Platform, major_minor
+from .facts import Unknown
 from .reader import Reader, file_records
 from .wheels import WheelRequirement
 
@@ -104,7 +105,11 @@ class TorchVariant:
     cudnn: Version
     index_url: str
     platforms: frozenset[Platform]
-    arch: tuple[ComputeCapability, ...] | None  # TORCH_CUDA_ARCH_LIST, None where unpublished
+    # TORCH_CUDA_ARCH_LIST of the linux x86_64 build, or unknown where no source states it.
+    arch: tuple[ComputeCapability, ...] | Unknown
+    # Lowest and highest compute capability the release's own torch/cuda/__init__.py states for builds of
+    # this CUDA (CUDA_ARCHES_SUPPORTED, 2.8-2.10), where the list itself is unknown.
+    arch_bounds: tuple[ComputeCapability, ComputeCapability] | None
     source: str
 
 
@@ -152,6 +157,7 @@ def parse_torch(
                     v.text("index_url"),
                     v.platforms("platforms"),
                     v.capabilities("arch"),
+                    _bounds(v),
                     v.source(),
                 )
             )
@@ -186,6 +192,15 @@ def parse_torch(
         r.finish()
         pypi[(wheel.version, wheel.platform)] = wheel
     return tuple(sorted(releases, key=lambda t: t.series)), pypi
+
+
+def _bounds(r: Reader) -> tuple[ComputeCapability, ComputeCapability] | None:
+    bounds = r.opt_capabilities("arch_bounds")
+    if bounds is None:
+        return None
+    if len(bounds) != 2 or bounds[0] > bounds[1]:
+        raise r.fail("field 'arch_bounds' must be [lowest, highest]")
+    return bounds[0], bounds[1]
 
 
 # --- JAX --------------------------------------------------------------------------------------------

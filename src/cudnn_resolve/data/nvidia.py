@@ -10,6 +10,7 @@ from packaging.version import Version
 
 from ..errors import DataError
 from ..versions import ComputeCapability, DriverVersion, Platform, major_minor
+from .facts import Unknown
 from .reader import Reader, file_records
 
 
@@ -64,7 +65,7 @@ class CudnnBuild:
     # taken to serve its whole major, as its package names say ("nvidia-cudnn-cu12": for CUDA 12.x).
     cuda_min: Version | None
     cuda_tested: tuple[Version, ...]
-    min_cc: ComputeCapability | None
+    min_cc: ComputeCapability | Unknown  # lowest GPU architecture the build runs on
     pip: Version | None  # nvidia-cudnn-cu<major> version
     conda: Version | None  # conda-forge cudnn version
     platforms: frozenset[Platform]  # where a pip or conda package of the build exists (may be none)
@@ -147,7 +148,7 @@ def parse_cudnn(path: str, doc: Mapping[str, Any]) -> tuple[CudnnBuild, ...]:
                     cuda_major=b.integer("cuda_major"),
                     cuda_min=_opt_major_minor(b.opt_version("cuda_min")),
                     cuda_tested=b.versions("cuda_tested", required=False),
-                    min_cc=b.opt_capability("min_compute_capability"),
+                    min_cc=b.capability_or_unknown("min_compute_capability"),
                     pip=b.opt_version("pip"),
                     conda=b.opt_version("conda"),
                     platforms=b.platforms("platforms") if b.has("platforms") else frozenset(),

@@ -15,6 +15,7 @@ from packaging.version import InvalidVersion, Version
 
 from ..errors import DataError, InvalidOptionError
 from ..versions import ComputeCapability, DriverVersion, Platform, specifier, version
+from .facts import UNKNOWN, UNKNOWN_TEXT, Unknown
 from .wheels import WheelRequirement
 
 T = TypeVar("T")
@@ -92,14 +93,6 @@ class Reader:
     def capability(self, key: str) -> ComputeCapability:
         return self._convert(key, self.text(key), ComputeCapability.parse, "a compute capability")
 
-    def opt_capability(self, key: str) -> ComputeCapability | None:
-        text = self.opt_text(key)
-        return (
-            None
-            if text is None
-            else self._convert(key, text, ComputeCapability.parse, "a compute capability")
-        )
-
     def strings(self, key: str, required: bool = True) -> tuple[str, ...]:
         values = self._get(key, list, required)
         if values is None:
@@ -111,7 +104,34 @@ class Reader:
     def versions(self, key: str, required: bool = True) -> tuple[Version, ...]:
         return tuple(self._convert(key, v, version, "a version") for v in self.strings(key, required))
 
-    def capabilities(self, key: str) -> tuple[ComputeCapability, ...] | None:
+    def capabilities(self, key: str) -> tuple[ComputeCapability, ...] | Unknown:
+        """A required list of compute capabilities, or ``"unknown"`` where no source states it."""
+        if self._raw.get(key) == UNKNOWN_TEXT:
+            self._seen.add(key)
+            return UNKNOWN
+        if not self.has(key):
+            raise self.fail(
+                f"missing required field '{key}' (write {key} = \"unknown\" if no source states it)"
+            )
+        found = tuple(
+            self._convert(key, v, ComputeCapability.parse, "a compute capability") for v in self.strings(key)
+        )
+        if not found:
+            raise self.fail(f"field '{key}' lists no compute capability")
+        return found
+
+    def capability_or_unknown(self, key: str) -> ComputeCapability | Unknown:
+        """A required compute capability, or ``"unknown"`` where no source states it."""
+        if self._raw.get(key) == UNKNOWN_TEXT:
+            self._seen.add(key)
+            return UNKNOWN
+        if not self.has(key):
+            raise self.fail(
+                f"missing required field '{key}' (write {key} = \"unknown\" if no source states it)"
+            )
+        return self.capability(key)
+
+    def opt_capabilities(self, key: str) -> tuple[ComputeCapability, ...] | None:
         if not self.has(key):
             self._seen.add(key)
             return None

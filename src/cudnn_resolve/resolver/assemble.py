@@ -14,6 +14,7 @@ from ..errors import ResolutionImpossibleError
 from ..host import HostInfo
 from ..request import Request
 from ..versions import major_minor, python_range
+from .inference import cudnn_min_cc
 from .model import (
     CUDA,
     CUDNN,
@@ -159,6 +160,21 @@ def _sources(kb: KnowledgeBase, c: _Chosen) -> tuple[str, ...]:
     return _unique(sources)
 
 
+def _inferred(kb: KnowledgeBase, request: Request, c: _Chosen) -> list[str]:
+    """The unknown facts the answer relied on, each as the sentence that says how it was inferred.
+
+    Architecture facts decide something only when GPUs were given (or detected).
+    """
+    if not request.gpus:
+        return []
+    inferred = [f.arch_inferred for f in c.frameworks if f.arch_inferred]
+    if c.cudnn is not None:
+        minimum = cudnn_min_cc(kb, c.cudnn.build)
+        if minimum.inferred:
+            inferred.append(minimum.inferred)
+    return inferred
+
+
 def assemble(
     kb: KnowledgeBase,
     request: Request,
@@ -190,6 +206,8 @@ def assemble(
             f"driver {request.driver} runs CUDA {toolkit.version} through minor-version compatibility "
             f"(no PTX JIT compilation); driver >= {driver_full} gives full support"
         )
+    inferred = _inferred(kb, request, c)
+    notes += inferred
     delivery = _delivery(c.frameworks)
     return Resolution(
         request=request,
@@ -211,4 +229,5 @@ def assemble(
         conda=_conda_pins(c, pip, must_install),
         notes=_unique(notes),
         sources=_sources(kb, c),
+        inferred=_unique(inferred),
     )

@@ -14,6 +14,7 @@ from ..data import KnowledgeBase
 from ..data.frameworks import TorchPypi, TorchRelease, TorchVariant
 from ..request import Request
 from ..versions import Platform, specifier
+from .inference import torch_arch
 from .model import CUDA, CUDNN, Constraint, FrameworkCandidate, PackageSet
 from .needs import constraint_pin
 from .rules import gpu_not_in_build
@@ -34,7 +35,13 @@ def _companions(release: TorchRelease, version: Version, local: str) -> tuple[st
 
 
 def _candidate(
-    release: TorchRelease, version: Version, variant: TorchVariant, default: TorchPypi | None, rank: int
+    kb: KnowledgeBase,
+    *,
+    release: TorchRelease,
+    version: Version,
+    variant: TorchVariant,
+    default: TorchPypi | None,
+    rank: int,
 ) -> FrameworkCandidate:
     origin = f"PyTorch {version}+{variant.name}"
     sources = [release.source, variant.source]
@@ -54,7 +61,8 @@ def _candidate(
             constraints=(torch_pin, *_companions(release, version, f"+{variant.name}")),
             index_urls=(variant.index_url,),
         )
-    arch = tuple(str(a) for a in variant.arch) if variant.arch is not None else None
+    support = torch_arch(kb, release, variant)
+    arch = tuple(str(a) for a in support.arch) if support.arch is not None else None
     return FrameworkCandidate(
         identifier=NAME,
         version=version,
@@ -66,6 +74,7 @@ def _candidate(
         tested_cuda=variant.cuda,
         tested_cudnn=variant.cudnn,
         gpu_arch=arch,
+        arch_inferred=support.inferred,
         sources=tuple(sources),
         rank=rank,
     )
@@ -83,27 +92,22 @@ def _order(
     return sorted(newest_first, key=lambda v: v.name != first)
 
 
-def _arch_reason(kb: KnowledgeBase, variant: TorchVariant, request: Request) -> str | None:
+def _arch_reason(
+    kb: KnowledgeBase, release: TorchRelease, variant: TorchVariant, request: Request
+) -> str | None:
     """Why the request's GPUs cannot run this variant, if they cannot.
 
-    With a published architecture list, CUDA's binary-compatibility rule decides. Without one, the
-    variant's toolkit is the proxy: a GPU newer than the newest architecture the toolkit can compile for
-    gets no native kernels (recent PyTorch builds ship no PTX to fall back on).
+    CUDA's binary-compatibility rule decides against the published architecture list, or against the
+    conservative stand-in for an unpublished one (resolver/inference.py), which the reason then names.
     """
-    if variant.arch is not None:
-        gpu = gpu_not_in_build(variant.arch, request.gpus)
-        if gpu is None:
-            return None
-        built = ", ".join(str(a) for a in variant.arch)
-        return f"{variant.name} is built for compute capability {built}, not {gpu}"
-    toolkit = kb.toolkit(variant.cuda)
-    for gpu in request.gpus:
-        if toolkit is not None and gpu > toolkit.cc_max:
-            return (
-                f"{variant.name} publishes no architecture list, and CUDA {variant.cuda} compiles for "
-                f"compute capability {toolkit.cc_max} at most, not {gpu}"
-            )
-    return None
+    support = torch_arch(kb, release, variant)
+    gpu = gpu_not_in_build(support, request.gpus)
+    if gpu is None:
+        return None
+    if support.inferred:
+        return f"{support.inferred}, not {gpu}"
+    built = support.describe()
+    return f"PyTorch {release.series} {variant.name} is built for compute capability {built}, not {gpu}"
 
 
 def torch_candidates(
@@ -123,7 +127,7 @@ def torch_candidates(
             reasons = []
             usable = []
             for variant in variants:
-                reason = _arch_reason(kb, variant, request)
+                reason = _arch_reason(kb, release, variant, request)
                 if reason:
                     reasons.append(reason)
                 else:
@@ -138,7 +142,11 @@ def torch_candidates(
             linux_default = kb.torch_pypi.get((version, Platform.LINUX_64))
             fallback = linux_default.variant if linux_default is not None else None
             for rank, variant in enumerate(_order(usable, default, fallback, request.has_host_facts)):
-                candidates.append(_candidate(release, version, variant, default, rank))
+                candidates.append(
+                    _candidate(
+                        kb, release=release, version=version, variant=variant, default=default, rank=rank
+                    )
+                )
     return candidates, rejected
 
 

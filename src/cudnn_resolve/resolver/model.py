@@ -119,6 +119,7 @@ class FrameworkCandidate:
     tested_cuda: Version | None  # what the build was compiled against (reported as `cuda`)
     tested_cudnn: Version | None
     gpu_arch: tuple[str, ...] | None = None  # architectures the build targets, where published
+    arch_inferred: str | None = None  # how an unpublished architecture list was inferred
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     rank: int = 0  # order among the variants of one version: lower is preferred

@@ -13,6 +13,7 @@ from resolvelib import AbstractProvider
 from ..data import KnowledgeBase
 from ..request import Request
 from ..versions import spec_contains, specifier, version
+from .inference import cudnn_min_cc
 from .model import (
     CUDA,
     CUDNN,
@@ -77,10 +78,13 @@ class Pools:
         self.cudnn: list[CudnnCandidate] = []
         for build in reversed(kb.cudnn):
             cudnn = CudnnCandidate(build)
-            gpu = gpu_too_old_for_cudnn(build, request.gpus)
+            gpu = gpu_too_old_for_cudnn(kb, build, request.gpus)
             if gpu is not None:
+                minimum = cudnn_min_cc(kb, build)
+                inferred = " (inferred: no support matrix states it)" if minimum.inferred else ""
                 self.rejected[CUDNN][cudnn] = (
-                    f"cuDNN {build.release} supports compute capability {build.min_cc} and newer, not {gpu}"
+                    f"cuDNN {build.release} supports compute capability {minimum.value} and newer{inferred}, "
+                    f"not {gpu}"
                 )
             else:
                 self.cudnn.append(cudnn)

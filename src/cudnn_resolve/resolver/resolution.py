@@ -64,6 +64,8 @@ class Resolution:
     conda: CondaPins
     notes: tuple[str, ...]
     sources: tuple[str, ...]
+    # Facts the data marks unknown that the answer relied on, each with how it was inferred (also in notes).
+    inferred: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The documented ``--json`` object (docs/json.md); keys are never renamed within a schema."""
@@ -107,6 +109,7 @@ class Resolution:
                 "pip": list(self.conda.pip),
             },
             "notes": list(self.notes),
+            "inferred": list(self.inferred),
             "sources": list(self.sources),
         }
 

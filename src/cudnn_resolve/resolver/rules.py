@@ -13,6 +13,7 @@ from packaging.version import Version
 from ..data import KnowledgeBase
 from ..data.nvidia import CudaToolkit, CudnnBuild
 from ..versions import ComputeCapability, DriverVersion, Platform
+from .inference import ArchSupport, cudnn_min_cc
 
 
 def driver_minimum(kb: KnowledgeBase, toolkit: CudaToolkit, platform: Platform) -> DriverVersion | None:
@@ -57,21 +58,20 @@ def gpu_too_old_for_toolkit(
     return None
 
 
-def gpu_too_old_for_cudnn(build: CudnnBuild, gpus: Iterable[ComputeCapability]) -> ComputeCapability | None:
-    if build.min_cc is None:
-        return None
+def gpu_too_old_for_cudnn(
+    kb: KnowledgeBase, build: CudnnBuild, gpus: Iterable[ComputeCapability]
+) -> ComputeCapability | None:
+    """The first GPU below the build's lowest architecture (inferred where unpublished), if any."""
+    minimum = cudnn_min_cc(kb, build).value
     for gpu in gpus:
-        if gpu < build.min_cc:
+        if gpu < minimum:
             return gpu
     return None
 
 
-def gpu_not_in_build(
-    arch: Iterable[ComputeCapability], gpus: Iterable[ComputeCapability]
-) -> ComputeCapability | None:
-    """The first GPU none of the built architectures can run on (binary compatibility), if any."""
-    built = tuple(arch)
+def gpu_not_in_build(support: ArchSupport, gpus: Iterable[ComputeCapability]) -> ComputeCapability | None:
+    """The first GPU the build has no code for (binary compatibility), if any."""
     for gpu in gpus:
-        if not any(gpu.runs_binary_for(a) for a in built):
+        if not support.runs_on(gpu):
             return gpu
     return None

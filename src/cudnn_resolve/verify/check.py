@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..data import KnowledgeBase
+from ..data.facts import known
 from ..probe.report import FrameworkReport, ProbeReport
 from ..request import DISPLAY
 from ..resolver.rules import driver_minimum
@@ -397,12 +398,14 @@ def _hardware_findings(kb: KnowledgeBase, report: ProbeReport, expected: Expecta
                 )
         for lib in report.libraries:
             build = kb.cudnn_build(version(lib.version)) if lib.version else None
-            if build is not None and build.min_cc is not None and cc < build.min_cc:
+            # Only a published minimum makes this an error; an unknown one is no evidence.
+            cudnn_min = known(build.min_cc) if build is not None else None
+            if cudnn_min is not None and cc < cudnn_min:
                 findings.append(
                     Finding(
                         "gpu-below-cudnn-minimum",
                         ERROR,
-                        f"cuDNN {lib.version} supports compute capability {build.min_cc} and newer, not "
+                        f"cuDNN {lib.version} supports compute capability {cudnn_min} and newer, not "
                         f"{cc} ({gpu.name})",
                         "use an older cuDNN (and the framework build that goes with it)",
                     )
