@@ -14,6 +14,7 @@ def test_driver_versions_compare_numerically_and_print_as_written() -> None:
     assert DriverVersion.parse("450.80") < v < DriverVersion.parse("450.102.04")
     assert DriverVersion.parse("535.104.05") > DriverVersion.parse("535.54.03")
     assert DriverVersion.parse("551.61") == DriverVersion.parse("551.61.0")
+    assert DriverVersion.parse("575.51") < DriverVersion.parse("575.51.03") == DriverVersion.parse("575.51.3")
     assert len({DriverVersion.parse("551.61"), DriverVersion.parse("551.61.0")}) == 1
 
 

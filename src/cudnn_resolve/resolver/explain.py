@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from packaging.specifiers import SpecifierSet
+
 from ..data import KnowledgeBase
 from ..errors import ResolutionImpossibleError
 from ..request import DISPLAY, FrameworkRequest, Request, Target
-from ..versions import Platform, format_specifier, specifier, version
+from ..versions import DriverVersion, Platform, format_specifier, spec_contains, specifier, version
 from .assemble import assemble
 from .model import CUDA, Candidate, Constraint, FrameworkCandidate
 from .provider import python_minors, satisfies
-from .rules import max_cuda_for_driver
+from .resolution import Resolution
+from .rules import driver_minimum, max_cuda_for_driver
 from .search import _cache_key, _pools, framework_pool, resolve_chosen
 
 
@@ -35,18 +38,22 @@ def _need_reason(kb: KnowledgeBase, request: Request, candidate: FrameworkCandid
             continue
         what = "CUDA" if need.identifier == CUDA else "cuDNN"
         wanted = _describe_need(need, candidate)
+        # An exact CUDA is what the build was compiled with; the driver it needs follows from it
+        # (minor-version compatibility), which the host summary states.
+        needs = "is built with" if wanted[:1].isdigit() else "needs"
         rejected: dict[Candidate, str] = pools.rejected[need.identifier]
         fits = [c for c in pool if satisfies(need, c, request)]
         if flag is not None and fits and not any(flag.contains(c.version, prereleases=True) for c in fits):
             option = "--cuda" if need.identifier == CUDA else "--cudnn"
-            return f"{label} needs {what} {wanted}, but {option} asks for {flag}"
+            asked = option_text(flag)
+            return f"{label} {needs} {what} {wanted}, but {option} asks for {asked}"
         if fits:
             continue
         blocked = [reason for c, reason in rejected.items() if satisfies(need, c, request)]
         if blocked:
-            return f"{label} needs {what} {wanted}; {_host_summary(kb, request, need, blocked)}"
+            return f"{label} {needs} {what} {wanted}; {_host_summary(kb, request, need, blocked)}"
         deliverer = _delivery_text(need)
-        return f"{label} needs {what} {wanted}, which {deliverer} cannot deliver on {request.platform}"
+        return f"{label} {needs} {what} {wanted}, which {deliverer} cannot deliver on {request.platform}"
     return None
 
 
@@ -67,8 +74,32 @@ def _host_summary(kb: KnowledgeBase, request: Request, need: Constraint, blocked
         full, compat = max_cuda_for_driver(kb, request.driver, request.platform)
         most = compat or full
         limit = f"at most CUDA {most}" if most else "no CUDA release in the data"
-        return f"driver {request.driver} supports {limit} on {request.platform}"
+        runs = _driver_floor(kb, request, need)
+        return f"{runs}driver {request.driver} supports {limit} on {request.platform}"
     return blocked[0]
+
+
+def _driver_floor(kb: KnowledgeBase, request: Request, need: Constraint) -> str:
+    """'it runs on drivers >= X (CUDA N.x minor-version compatibility); ' for the lowest toolkit the need
+    admits, or '' where the data gives no minimum."""
+    toolkits = [t for t in kb.toolkits if spec_contains(need.specifier, t.version)]
+    if not toolkits:
+        return ""
+    lowest = min(toolkits, key=lambda t: driver_minimum(kb, t, request.platform) or DriverVersion.parse("0"))
+    minimum = driver_minimum(kb, lowest, request.platform)
+    if minimum is None:
+        return ""
+    compat = kb.cuda_majors[lowest.major].minor_compat_driver.get(request.platform.os_name)
+    how = f" (CUDA {lowest.major}.x minor-version compatibility)" if compat == minimum else ""
+    return f"it runs on drivers >= {minimum}{how}; "
+
+
+def option_text(spec: SpecifierSet) -> str:
+    """A --cuda/--cudnn value as the user wrote it: '==12.*' -> '12', '==12.4.*' -> '12.4'."""
+    text = str(spec)
+    if text.startswith("==") and text.endswith(".*") and "," not in text:
+        return text[2:-2]
+    return text
 
 
 def _alone(request: Request, wanted: FrameworkRequest) -> Request:
@@ -126,15 +157,15 @@ def find_fixes(kb: KnowledgeBase, request: Request) -> list[str]:
         chosen = works(replace(request, driver=None))
         if chosen is not None:
             answer = assemble(kb, replace(request, driver=None), None, chosen)
-            fixes.append(f"upgrade the driver to >= {answer.driver_min} (CUDA {answer.cuda_runtime})")
+            fixes.append(_driver_fix(kb, answer))
     if request.python is not None and works(replace(request, python=None)) is not None:
         fitting = [m for m in python_minors(kb) if works(replace(request, python=version(m))) is not None]
         if fitting:
             fixes.append(f"use Python {', '.join(sorted(fitting, key=version))} instead of {request.python}")
     if request.cuda is not None and works(replace(request, cuda=None)) is not None:
-        fixes.append(f"drop --cuda {request.cuda}")
+        fixes.append(f"drop --cuda {option_text(request.cuda)}")
     if request.cudnn is not None and works(replace(request, cudnn=None)) is not None:
-        fixes.append(f"drop --cudnn {request.cudnn}")
+        fixes.append(f"drop --cudnn {option_text(request.cudnn)}")
     if request.target is Target.PIP and works(replace(request, target=Target.CONDA)) is not None:
         fixes.append("use --target conda (CUDA and cuDNN from conda-forge)")
     if request.platform is Platform.WIN_64:
@@ -146,13 +177,35 @@ def find_fixes(kb: KnowledgeBase, request: Request) -> list[str]:
     return fixes
 
 
+def _driver_fix(kb: KnowledgeBase, answer: Resolution) -> str:
+    """'upgrade the driver to >= X' with what X gives: CUDA N.x by minor-version compatibility (any
+    driver of that major at or above the minimum), and the driver for full support where higher."""
+    runtime = answer.cuda_runtime
+    assert runtime is not None
+    compat = kb.cuda_majors[runtime.major].minor_compat_driver.get(answer.platform.os_name)
+    if compat is not None and answer.driver_min == compat:
+        full = ""
+        if answer.driver_full is not None and answer.driver_full > compat:
+            full = f"; >= {answer.driver_full} for full CUDA {runtime} support"
+        return (
+            f"upgrade the driver to >= {answer.driver_min} (runs CUDA {runtime.major}.x builds through "
+            f"minor-version compatibility{full})"
+        )
+    return f"upgrade the driver to >= {answer.driver_min} (CUDA {runtime})"
+
+
 def _framework_fixes(kb: KnowledgeBase, request: Request, wanted: FrameworkRequest) -> list[str]:
-    """The nearest older and newer release series that resolve with every other option unchanged."""
-    if not str(wanted.specifier):
-        return []
+    """The nearest older and newer release series that resolve with every other option unchanged.
+
+    An unconstrained request (``torch``) counts as asking for the newest series, so the fix names the
+    newest older release that works (the last release for an old GPU, say).
+    """
     others = tuple(f for f in request.frameworks if f is not wanted)
     known = kb.framework_versions(wanted.name)
     requested = [v for v in known if wanted.specifier.contains(v, prereleases=True)]
+    if not str(wanted.specifier) and known:
+        newest = (known[-1].major, known[-1].minor)
+        requested = [v for v in known if (v.major, v.minor) == newest]
     if not requested:
         return []
     series = sorted({(v.major, v.minor) for v in known})
@@ -179,5 +232,29 @@ def _framework_fixes(kb: KnowledgeBase, request: Request, wanted: FrameworkReque
     return fixes
 
 
+def _none_supports(kb: KnowledgeBase, request: Request) -> list[str]:
+    """For an option no release of a framework can meet (an old GPU, a CUDA nobody built for), say so:
+    the reasons name the newest release only, and without a fix the user would not learn it is all."""
+    reasons = []
+    for wanted in request.frameworks:
+        known = kb.framework_versions(wanted.name)
+        anything = FrameworkRequest(wanted.name, SpecifierSet(), wanted.name, wanted.variant)
+        widened = replace(request, frameworks=(*(f for f in request.frameworks if f is not wanted), anything))
+        if not known or resolve_chosen(kb, widened) is not None:
+            continue
+        covered = f"{DISPLAY[wanted.name]} {known[0]} to {known[-1]}"
+        if request.gpus and resolve_chosen(kb, replace(widened, gpus=())) is not None:
+            gpus = ", ".join(str(g) for g in request.gpus)
+            reasons.append(f"no release in the data ({covered}) runs on compute capability {gpus}")
+        elif request.cuda is not None and resolve_chosen(kb, replace(widened, cuda=None)) is not None:
+            built = sorted({c.tested_cuda for c in framework_pool(kb, request, anything)[0] if c.tested_cuda})
+            span = f"; its builds use CUDA {built[0]} to {built[-1]}" if built else ""
+            reasons.append(
+                f"no release in the data ({covered}) is built for CUDA {option_text(request.cuda)}{span}"
+            )
+    return reasons
+
+
 def explain_failure(kb: KnowledgeBase, request: Request) -> ResolutionImpossibleError:
-    return ResolutionImpossibleError(request.text, diagnose(kb, request), find_fixes(kb, request))
+    reasons = diagnose(kb, request) + _none_supports(kb, request)
+    return ResolutionImpossibleError(request.text, reasons, find_fixes(kb, request))

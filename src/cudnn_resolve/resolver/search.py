@@ -68,14 +68,7 @@ def check_versions(kb: KnowledgeBase, request: Request) -> None:
             )
         if any(spec_contains(wanted.specifier, v) for v in known):
             continue
-        target = next((Version(s.version.rstrip(".*")) for s in wanted.specifier), None)
-        if target is not None:
-            by_distance = sorted(
-                known, key=lambda v: (abs(v.major - target.major), abs(v.minor - target.minor), -v.micro)
-            )
-            nearest = sorted({str(v) for v in by_distance[:3]}, key=Version)
-        else:
-            nearest = []
+        nearest = [str(v) for v in _nearest(known, wanted)]
         if not known:
             covered = f"no conda-forge CUDA build of {DISPLAY[wanted.name]}"
         elif request.framework_source == "conda":
@@ -83,6 +76,23 @@ def check_versions(kb: KnowledgeBase, request: Request) -> None:
         else:
             covered = f"{DISPLAY[wanted.name]} {known[0]} to {known[-1]}"
         raise UnknownVersionError(DISPLAY[wanted.name], wanted.text, nearest, covered)
+
+
+def _nearest(known: tuple[Version, ...], wanted: FrameworkRequest) -> list[Version]:
+    """Up to three known releases nearest what was asked: the newest where every bound asks for
+    something newer than the data ('torch>=3'), the oldest where everything asked is older, else by
+    distance from the first version the request names."""
+    target = next((Version(s.version.rstrip(".*")) for s in wanted.specifier), None)
+    if target is None or not known:
+        return []
+    if all(v < target for v in known):
+        return list(known[-3:])
+    if all(v > target for v in known):
+        return list(known[:3])
+    by_distance = sorted(
+        known, key=lambda v: (abs(v.major - target.major), abs(v.minor - target.minor), -v.micro)
+    )
+    return sorted(set(by_distance[:3]))
 
 
 def root_constraints(request: Request) -> list[Constraint]:
