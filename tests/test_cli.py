@@ -207,3 +207,18 @@ def test_json_error_object_is_valid_json(cli: Callable[..., Run]) -> None:
     run = cli("pins", "tf=2.99", "--no-detect", "--json")
     assert run.code == 2
     assert json.loads(run.out)["error"]["type"] == "UnknownVersionError"
+
+
+def test_pins_json_host_reports_what_was_given_and_detected(cli: Callable[..., Run]) -> None:
+    both = cli(
+        "pins", "torch", "--platform", "linux-64", "--driver", "535.104.05", "--gpu-arch", "8.6", "--json"
+    )
+    host = both.json()["host"]
+    assert host["method"] == "skipped"
+    assert host["attempts"] == ["detection skipped: --driver and --gpu-arch given"]
+    assert host["given"] == {"driver": "535.104.05", "gpu_arch": ["8.6"]}
+    off = cli("pins", "torch", "--platform", "linux-64", "--driver", "535.104.05", "--no-detect", "--json")
+    assert off.json()["host"]["method"] == "disabled"
+    assert off.json()["host"]["given"] == {"driver": "535.104.05", "gpu_arch": []}
+    nothing = cli("pins", "torch", "--platform", "linux-64", "--no-detect", "--json").json()["host"]
+    assert nothing["given"] == {"driver": None, "gpu_arch": []}

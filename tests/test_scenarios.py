@@ -59,6 +59,11 @@ def _check_answer(expect: dict[str, Any], answer: dict[str, Any]) -> None:
         elif key in LIST_KEYS:
             section, field = LIST_KEYS[key]
             _contains_all(answer[section][field], value, key)
+        elif key == "host":  # the keys given must match; the others (nulls in JSON) are left out
+            for host_key, host_value in value.items():
+                assert answer["host"][host_key] == host_value, (
+                    f"host.{host_key}: {answer['host'][host_key]!r}"
+                )
         elif key in ("notes_include", "inferred_include"):
             _contains_all(answer[key.removesuffix("_include")], value, key)
         else:

@@ -33,13 +33,19 @@ class Gpu:
 
 @dataclass(frozen=True)
 class HostInfo:
-    """What detection found. ``method`` is how (nvml, proc, nvidia-smi), or none / disabled."""
+    """What detection found, and what the user gave instead (--driver, --gpu-arch).
+
+    ``method`` is how detection ran (nvml, proc, nvidia-smi), or none (nothing found), disabled
+    (--no-detect) or skipped (not needed, or another platform).
+    """
 
     driver: DriverVersion | None
     gpus: tuple[Gpu, ...]
     method: str
     attempts: tuple[str, ...]  # one line per method tried, with its outcome
     cuda_driver_max: str | None = None  # the highest CUDA the driver supports, as NVML reports it
+    given_driver: DriverVersion | None = None
+    given_gpus: tuple[ComputeCapability, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -51,6 +57,11 @@ class HostInfo:
 
 
 NOT_DETECTED = HostInfo(None, (), "disabled", ("detection disabled (--no-detect)",))
+
+
+def skipped(reason: str) -> HostInfo:
+    """Detection that did not run because it was not needed or could not apply."""
+    return HostInfo(None, (), "skipped", (f"detection skipped: {reason}",))
 
 
 def _text(value: Any) -> str:

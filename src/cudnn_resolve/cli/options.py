@@ -13,7 +13,7 @@ from packaging.specifiers import SpecifierSet
 
 from ..data import KnowledgeBase, load_knowledge_base
 from ..errors import InvalidOptionError
-from ..host import NOT_DETECTED, HostInfo, detect_host
+from ..host import NOT_DETECTED, HostInfo, detect_host, skipped
 from ..request import Request, Target, conda_to_pep440, parse_frameworks
 from ..resolver import Resolution, resolve
 from ..versions import (
@@ -124,6 +124,7 @@ def build_request(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> Resol
         sorted({ComputeCapability.parse(g) for a in args.gpu_arch for g in a.split(",") if g.strip()})
     )
     notes: list[str] = []
+    given_driver, given_gpus = driver, gpus
     host = NOT_DETECTED
     same_machine = platform is host_platform_name()
     if not args.no_detect and same_machine and (driver is None or not gpus):
@@ -132,8 +133,12 @@ def build_request(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> Resol
             driver = host.driver
         if not gpus and host.capabilities:
             gpus = host.capabilities
+    elif not args.no_detect and same_machine:
+        host = skipped("--driver and --gpu-arch given")
     if not args.no_detect and not same_machine:
+        host = skipped(f"resolving for {platform}, not this machine")
         notes.append(f"resolving for {platform}, not this machine: host detection skipped")
+    host = replace(host, given_driver=given_driver, given_gpus=given_gpus)
     if driver is None and not gpus:
         if host.method == "none":
             notes.append(

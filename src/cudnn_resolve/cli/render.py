@@ -25,14 +25,17 @@ def _host_line(resolution: Resolution) -> str:
     host = resolution.host
     parts = []
     if request.driver is not None:
-        given = host is not None and host.driver == request.driver and host.found
-        parts.append(f"driver {request.driver}" + (" (detected)" if given else ""))
+        given = host is not None and host.given_driver == request.driver
+        parts.append(f"driver {request.driver}" + ("" if given else " (detected)"))
     if request.gpus:
-        parts.append("GPU " + ", ".join(str(g) for g in request.gpus))
+        given = host is not None and host.given_gpus == request.gpus
+        parts.append("GPU " + ", ".join(str(g) for g in request.gpus) + ("" if given else " (detected)"))
     if parts:
         return ", ".join(parts)
     if host is None or host.method == "disabled":
         return "not detected (--no-detect)"
+    if host.method == "skipped":
+        return "not detected (another platform)"
     return "no NVIDIA driver found"
 
 

@@ -116,7 +116,14 @@ class Resolution:
 
 def host_json(host: HostInfo | None) -> dict[str, Any]:
     if host is None:
-        return {"detected": False, "method": "not-run", "driver": None, "gpus": [], "attempts": []}
+        return {
+            "detected": False,
+            "method": "not-run",
+            "driver": None,
+            "gpus": [],
+            "attempts": [],
+            "given": {"driver": None, "gpu_arch": []},
+        }
     return {
         "detected": host.found,
         "method": host.method,
@@ -132,4 +139,9 @@ def host_json(host: HostInfo | None) -> dict[str, Any]:
             for g in host.gpus
         ],
         "attempts": list(host.attempts),
+        # What --driver and --gpu-arch gave; the resolution used these over anything detected.
+        "given": {
+            "driver": str(host.given_driver) if host.given_driver else None,
+            "gpu_arch": [str(g) for g in host.given_gpus],
+        },
     }
