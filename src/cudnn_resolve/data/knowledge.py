@@ -32,7 +32,17 @@ from .frameworks import (
     parse_tensorflow,
     parse_torch,
 )
-from .nvidia import CondaToolkit, CudaMajor, CudaToolkit, CudnnBuild, PipSet, parse_cuda, parse_cudnn
+from .nvidia import (
+    CondaToolkit,
+    CudaMajor,
+    CudaToolkit,
+    CudnnBuild,
+    Library,
+    PipSet,
+    parse_cuda,
+    parse_cudnn,
+    parse_libraries,
+)
 from .overlay import merge, overlay_dir
 
 if sys.version_info >= (3, 11):
@@ -48,6 +58,7 @@ class KnowledgeBase:
     cuda_majors: Mapping[int, CudaMajor]
     toolkits: tuple[CudaToolkit, ...]
     pip_sets: Mapping[Version, PipSet]
+    libraries: Mapping[str, Library]  # SONAME stem (lowercase) -> the NVIDIA wheel that provides it
     conda_toolkits: Mapping[Version, CondaToolkit]
     cudnn: tuple[CudnnBuild, ...]
     tensorflow: tuple[TensorflowRelease, ...]
@@ -211,6 +222,7 @@ def _parse(
         cuda_majors=majors,
         toolkits=toolkits,
         pip_sets=pip_sets,
+        libraries=parse_libraries(str(paths["cuda.toml"]), docs["cuda.toml"]),
         conda_toolkits=conda,
         cudnn=parse_cudnn(str(paths["cudnn.toml"]), docs["cudnn.toml"]),
         tensorflow=tensorflow,

@@ -48,6 +48,16 @@ class PipSet:
 
 
 @dataclass(frozen=True)
+class Library:
+    """Which NVIDIA wheel provides a CUDA library: ``libcufft.so.N`` comes from ``nvidia-cufft-cu<M>``,
+    in the wheel versions whose major is N (the SONAME major is the library version's major)."""
+
+    soname: str  # the stem the loader prints before ".so": libcufft
+    wheel: str  # the wheel name without its CUDA suffix: nvidia-cufft
+    source: str
+
+
+@dataclass(frozen=True)
 class CondaToolkit:
     cuda: Version
     specs: tuple[str, ...]
@@ -92,6 +102,15 @@ def _drivers(r: Reader, prefix: str, required: bool) -> dict[str, DriverVersion]
         if value is not None:
             drivers[os_name] = value
     return drivers
+
+
+def parse_libraries(path: str, doc: Mapping[str, Any]) -> dict[str, Library]:
+    libraries = {}
+    for r in file_records(path, doc, "library"):
+        library = Library(r.text("soname"), r.text("wheel"), r.source())
+        r.finish()
+        libraries[library.soname.lower()] = library
+    return libraries
 
 
 def parse_cuda(

@@ -9,6 +9,7 @@ from ..data import KnowledgeBase
 from ..probe.script import decode_cudnn
 from .fixes import explanation_and_fixes
 from .signatures import RANK, SIGNATURES, Category, Signature
+from .wheels import cuda_major_hint
 
 _TUPLE = re.compile(r"\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)")
 
@@ -108,9 +109,10 @@ def find_causes(text: str, kb: KnowledgeBase) -> list[Cause]:
                 cause.line, cause.evidence = line, evidence
     causes = sorted(by_category.values(), key=lambda c: (RANK[c.category], c.line))
     framework = next((c.framework for c in causes if c.framework), None)
+    cuda_major = cuda_major_hint(text)
     for cause in causes:
         cause.framework = cause.framework or framework
         cause.explanation, cause.fixes = explanation_and_fixes(
-            cause.category, cause.versions, cause.framework, kb
+            cause.category, cause.versions, cause.framework, kb, cuda_major
         )
     return causes

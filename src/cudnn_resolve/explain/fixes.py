@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from packaging.version import InvalidVersion, Version
@@ -10,21 +9,8 @@ from packaging.version import InvalidVersion, Version
 from ..data import KnowledgeBase
 from ..request import DISPLAY
 from .signatures import Category
+from .wheels import built_with, cudnn_fixes, library_fixes
 
-# Which pip wheel provides a CUDA library SONAME (NVIDIA's wheel names; <N> is the CUDA major).
-_WHEELS = {
-    "libcudnn": "nvidia-cudnn-cu{cuda}",
-    "libcudart": "nvidia-cuda-runtime-cu{cuda}",
-    "libcublas": "nvidia-cublas-cu{cuda}",
-    "libcublaslt": "nvidia-cublas-cu{cuda}",
-    "libcufft": "nvidia-cufft-cu{cuda}",
-    "libcurand": "nvidia-curand-cu{cuda}",
-    "libcusolver": "nvidia-cusolver-cu{cuda}",
-    "libcusparse": "nvidia-cusparse-cu{cuda}",
-    "libnvrtc": "nvidia-cuda-nvrtc-cu{cuda}",
-    "libnvjitlink": "nvidia-nvjitlink-cu{cuda}",
-    "libnccl": "nvidia-nccl-cu{cuda}",
-}
 # What JAX's "Unable to load <component>" (jax/_src/xla_bridge.py) and TF 0.x's "Unable to load cuDNN DSO"
 # name, as the SONAME stem that provides it.
 _COMPONENTS = {
@@ -36,9 +22,6 @@ _COMPONENTS = {
     "cusparse": "libcusparse.so",
     "nccl": "libnccl.so",
 }
-# SONAME major -> CUDA major, where the SONAME does not carry the CUDA major itself.
-_CUDNN_CUDA = {"7": "10", "8": "11", "9": "12"}
-_CUBLAS_CUDA = {"10": "10", "11": "11", "12": "12", "13": "13"}
 
 
 def _version(text: str | None) -> Version | None:
@@ -48,42 +31,16 @@ def _version(text: str | None) -> Version | None:
         return None
 
 
-def _cudnn_pins(kb: KnowledgeBase, compiled: Version) -> list[str]:
-    """Pip wheels of the nearest cuDNN build at or above ``compiled`` in its major, per CUDA major."""
-    best: dict[int, Version] = {}
-    for build in kb.cudnn:
-        if build.pip is None or build.release.major != compiled.major or build.release < compiled:
-            continue
-        current = best.get(build.cuda_major)
-        if current is None or build.pip < current:
-            best[build.cuda_major] = build.pip
-    return [f"pip install nvidia-cudnn-cu{cuda}=={pin}" for cuda, pin in sorted(best.items())]
-
-
-def _frameworks_built_with(kb: KnowledgeBase, compiled: Version, framework: str | None) -> list[str]:
-    """Releases whose build used this cuDNN: 'cudnn-resolve pins ...' lines for them."""
-    found = []
-    if framework in (None, "torch"):
-        for release in kb.torch:
-            if any(v.cudnn.release[:3] == compiled.release[:3] for v in release.variants):
-                found.append(f"torch=={release.versions[-1]}")
-    if framework in (None, "tensorflow"):
-        for tf in kb.tensorflow:
-            if tf.linux.cudnn.release[:2] == compiled.release[:2]:
-                found.append(f"tensorflow=={tf.versions[-1]}")
-    return found[-2:]
-
-
 def _cudnn_mismatch(
-    versions: Mapping[str, str], framework: str | None, kb: KnowledgeBase
+    versions: Mapping[str, str], framework: str | None, kb: KnowledgeBase, cuda_major: int | None
 ) -> tuple[str, list[str]]:
     loaded, compiled = versions.get("loaded"), versions.get("compiled")
     minimum = versions.get("minimum")
     who = DISPLAY.get(framework or "", "The framework")
-    built_with = f"cuDNN {compiled}" if compiled else "one cuDNN"
+    against = f"cuDNN {compiled}" if compiled else "one cuDNN"
     running = f"is {loaded}" if loaded else "is another, incompatible one"
     text = (
-        f"{who} was built against {built_with}"
+        f"{who} was built against {against}"
         + (f" (and needs at least {minimum})" if minimum else "")
         + f" but the cuDNN loaded at run time {running}. TensorFlow, PyTorch and JAX need the same major "
         "version and a minor at least the build's, so an older or other-major copy was found first: a "
@@ -95,39 +52,25 @@ def _cudnn_mismatch(
     if required is not None and (built is None or required > built):
         built = required  # JAX states a minimum above its build's version (jax/_src/xla_bridge.py)
     if built is not None:
-        fixes += _cudnn_pins(kb, built)
-        fixes += [
-            f"cudnn-resolve constraints {spec}  # the pins that version was tested with"
-            for spec in _frameworks_built_with(kb, built, framework)
-        ]
+        fixes += cudnn_fixes(kb, built, framework, cuda_major)
+        fixes += built_with(kb, built, framework)
     fixes.append("unset LD_LIBRARY_PATH  # if it points at another CUDA/cuDNN")
     return text, fixes
 
 
-def _library(versions: Mapping[str, str]) -> tuple[str, list[str]]:
+def _library(versions: Mapping[str, str], kb: KnowledgeBase, cuda_major: int | None) -> tuple[str, list[str]]:
     library = versions.get("library", "").split(",")[0].strip()
     component = versions.get("component", "")
     if not library and component:
         library = _COMPONENTS.get(component.lower(), "")
-    match = re.match(r"(lib[a-zA-Z_]+?)(?:_\w+)?\.so\.?([\d]+)?", library)
     fixes = []
-    if match and match.group(1).lower() == "libcuda":
+    if library.lower().startswith("libcuda.so"):
         fixes.append(
             "libcuda comes with the NVIDIA driver, not with pip: install the driver (WSL: keep "
             "/usr/lib/wsl/lib on the loader path; Docker: run with --gpus all)"
         )
-    elif match:
-        stem, major = match.group(1).lower(), match.group(2)
-        if stem.startswith("libcudnn"):
-            cuda = _CUDNN_CUDA.get(major or "", "12")
-            fixes.append(
-                f"pip install 'nvidia-cudnn-cu{cuda}>={major}.0,<{int(major) + 1}'"
-                if major
-                else "pip install nvidia-cudnn-cu12"
-            )
-        elif stem in _WHEELS:
-            cuda = _CUBLAS_CUDA.get(major or "", "12") if stem != "libcudart" else (major or "12")
-            fixes.append(f"pip install {_WHEELS[stem].format(cuda=cuda)}")
+    else:
+        fixes += library_fixes(kb, library, cuda_major)
     text = (
         f"the loader cannot find {library or 'a CUDA library'}: the environment does not provide it, or "
         "provides it where the framework does not look. TensorFlow <= 2.13 ships no CUDA libraries at all"
@@ -272,12 +215,18 @@ def _cpu_build(framework: str | None) -> tuple[str, list[str]]:
 
 
 def explanation_and_fixes(
-    category: Category, versions: Mapping[str, str], framework: str | None, kb: KnowledgeBase
+    category: Category,
+    versions: Mapping[str, str],
+    framework: str | None,
+    kb: KnowledgeBase,
+    cuda_major: int | None = None,
 ) -> tuple[str, list[str]]:
+    """What the cause means and how to fix it; ``cuda_major`` is the CUDA major the log shows, if any,
+    so that install fixes name the wheels of that major."""
     if category is Category.CUDNN_MISMATCH:
-        return _cudnn_mismatch(versions, framework, kb)
+        return _cudnn_mismatch(versions, framework, kb, cuda_major)
     if category is Category.LIBRARY_MISSING:
-        return _library(versions)
+        return _library(versions, kb, cuda_major)
     if category is Category.DRIVER_TOO_OLD:
         return _driver(versions, framework, kb)
     if category is Category.GPU_ARCH_UNSUPPORTED:
