@@ -222,3 +222,20 @@ def test_pins_json_host_reports_what_was_given_and_detected(cli: Callable[..., R
     assert off.json()["host"]["given"] == {"driver": "535.104.05", "gpu_arch": []}
     nothing = cli("pins", "torch", "--platform", "linux-64", "--no-detect", "--json").json()["host"]
     assert nothing["given"] == {"driver": None, "gpu_arch": []}
+
+
+def test_env_file_says_when_it_delivers_otherwise_than_pins(cli: Callable[..., Run], tmp_path: Path) -> None:
+    args = ("tf=2.10", "--platform", "linux-64", "--no-detect")
+    env = cli("env-file", *args, "--json").json()
+    pins = cli("pins", *args, "--json").json()
+    conda = cli("pins", *args, "--target", "conda", "--json").json()
+    # One answer per target: the environment file is the conda-target answer, and says how pins differs.
+    assert env["resolution"]["cudnn_version"] == conda["cudnn_version"] != pins["cudnn_version"]
+    assert pins["cudnn_version"] in env["environment"]
+    assert "`pins --target conda` also answers" in env["environment"]
+    assert any("export LD_LIBRARY_PATH=$CONDA_PREFIX/lib" in n for n in env["resolution"]["notes"])
+    written = cli("env-file", *args, "-o", str(tmp_path / "environment.yml"))
+    assert "note: `cudnn-resolve pins` answers this request with pip delivery" in written.out
+    # PyTorch brings its own CUDA: no delivery note.
+    torch = cli("env-file", "torch=2.4", "--platform", "linux-64", "--no-detect")
+    assert "# Note:" not in torch.out

@@ -28,10 +28,16 @@ def default_env_name(resolution: Resolution) -> str:
 
 
 def environment_yml(
-    resolution: Resolution, argv: Sequence[str], name: str | None = None, channels: Sequence[str] = ()
+    resolution: Resolution,
+    argv: Sequence[str],
+    name: str | None = None,
+    channels: Sequence[str] = (),
+    notes: Sequence[str] = (),
 ) -> str:
-    """The environment file ``conda env create --file`` takes. ``channels`` replaces the default."""
+    """The environment file ``conda env create --file`` takes. ``channels`` replaces the default;
+    ``notes`` become comment lines under the header."""
     lines = header_lines(resolution, argv)
+    lines += [f"# Note: {note}" for note in notes]
     lines.append(f"name: {yaml_scalar(name or default_env_name(resolution))}")
     lines.append("channels:")
     lines += [f"  - {yaml_scalar(c)}" for c in (channels or resolution.conda.channels)]
