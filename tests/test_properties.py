@@ -82,7 +82,11 @@ def _check_torch(kb: KnowledgeBase, request: Request, answer: Resolution, pin: F
     assert request.platform in variant.platforms
     assert variant.cuda == answer.cuda_runtime
     assert variant.cudnn == answer.cudnn_version
-    assert release.python.contains(str(answer.python_version))
+    # Every Python with wheels is admitted (recorded for linux x86_64); outside the tested range, a note.
+    admitted = release.python_admitted if request.platform is Platform.LINUX_64 else release.python
+    assert admitted.contains(str(answer.python_version))
+    if not release.python.contains(str(answer.python_version)):
+        assert any(f"Python {answer.python_version}" in n and "tested range" in n for n in answer.notes)
     toolkit = kb.toolkit(variant.cuda)
     assert toolkit is not None
     for gpu in request.gpus:

@@ -125,10 +125,19 @@ class TorchCompanion:
 class TorchRelease:
     series: Version
     versions: tuple[Version, ...]
-    python: SpecifierSet
+    python: SpecifierSet  # the tested range (RELEASE.md)
     variants: tuple[TorchVariant, ...]
     companions: Mapping[Version, TorchCompanion]
     source: str
+    # Pythons with wheels on the package index, where wider than the tested range; and those upstream
+    # calls experimental.
+    python_wheels: SpecifierSet | None = None
+    python_experimental: tuple[str, ...] = ()
+
+    @property
+    def python_admitted(self) -> SpecifierSet:
+        """Every Python the release has wheels for."""
+        return self.python_wheels if self.python_wheels is not None else self.python
 
 
 @dataclass(frozen=True)
@@ -176,6 +185,8 @@ def parse_torch(
             tuple(variants),
             companions,
             r.source(),
+            r.spec("python_wheels") if r.has("python_wheels") else None,
+            r.strings("python_experimental", required=False),
         )
         r.finish()
         _check_series(r, release.series, release.versions)

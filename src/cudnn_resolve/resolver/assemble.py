@@ -12,8 +12,8 @@ from packaging.utils import canonicalize_name
 from ..data import KnowledgeBase
 from ..errors import ResolutionImpossibleError
 from ..host import HostInfo
-from ..request import Request
-from ..versions import major_minor, python_range
+from ..request import DISPLAY, Request
+from ..versions import format_specifier, major_minor, python_range, version
 from .inference import cudnn_min_cc
 from .model import (
     CUDA,
@@ -160,6 +160,35 @@ def _sources(kb: KnowledgeBase, c: _Chosen) -> tuple[str, ...]:
     return _unique(sources)
 
 
+def _python_notes(kb: KnowledgeBase, c: _Chosen, spec: SpecifierSet) -> list[str]:
+    """Why the Python range is what it is: Pythons admitted for their wheels though outside a framework's
+    tested range (and whether upstream calls them experimental), and tested Pythons below the oldest
+    CPython cudnn-resolve resolves for."""
+    notes = []
+    minors = python_minors(kb)
+    for f in c.frameworks:
+        if f.python_tested is None:
+            continue
+        extra = [
+            m for m in sorted(minors, key=version) if spec.contains(m) and not f.python_tested.contains(m)
+        ]
+        if extra:
+            label = f"{DISPLAY[f.identifier]} {f.version}"
+            experimental = [m for m in extra if m in f.python_experimental]
+            upstream = f"; upstream calls {', '.join(experimental)} experimental" if experimental else ""
+            notes.append(
+                f"Python {', '.join(extra)} has {label} wheels but is outside its tested range "
+                f"({python_range(f.python_tested, minors)}){upstream}"
+            )
+    oldest = min(minors, key=version)
+    if spec.contains("2.7") or spec.contains("3.5"):
+        notes.append(
+            f"the tested Python range ({format_specifier(spec)}) starts below CPython {oldest}, the oldest "
+            f"cudnn-resolve resolves for: it is shown from {oldest}"
+        )
+    return notes
+
+
 def _inferred(kb: KnowledgeBase, request: Request, c: _Chosen) -> list[str]:
     """The unknown facts the answer relied on, each as the sentence that says how it was inferred.
 
@@ -206,6 +235,7 @@ def assemble(
             f"driver {request.driver} runs CUDA {toolkit.version} through minor-version compatibility "
             f"(no PTX JIT compilation); driver >= {driver_full} gives full support"
         )
+    notes += _python_notes(kb, c, python_spec)
     inferred = _inferred(kb, request, c)
     notes += inferred
     delivery = _delivery(c.frameworks)

@@ -8,6 +8,7 @@ reject what the host cannot run.
 
 from __future__ import annotations
 
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from ..data import KnowledgeBase
@@ -42,6 +43,7 @@ def _candidate(
     variant: TorchVariant,
     default: TorchPypi | None,
     rank: int,
+    platform: Platform,
 ) -> FrameworkCandidate:
     origin = f"PyTorch {version}+{variant.name}"
     sources = [release.source, variant.source]
@@ -67,7 +69,9 @@ def _candidate(
         identifier=NAME,
         version=version,
         variant=variant.name,
-        python=release.python,
+        python=_admitted(release, platform),
+        python_tested=release.python if _admitted(release, platform) is not release.python else None,
+        python_experimental=release.python_experimental,
         cuda=Constraint(CUDA, specifier(f"=={variant.cuda}"), origin),
         cudnn=Constraint(CUDNN, specifier(f"=={variant.cudnn}"), origin),
         packages=packages,
@@ -78,6 +82,12 @@ def _candidate(
         sources=tuple(sources),
         rank=rank,
     )
+
+
+def _admitted(release: TorchRelease, platform: Platform) -> SpecifierSet:
+    """Every Python the release has wheels for; wheel availability is recorded for linux x86_64 only,
+    elsewhere the tested range stands."""
+    return release.python_admitted if platform is Platform.LINUX_64 else release.python
 
 
 def _order(
@@ -144,7 +154,13 @@ def torch_candidates(
             for rank, variant in enumerate(_order(usable, default, fallback, request.has_host_facts)):
                 candidates.append(
                     _candidate(
-                        kb, release=release, version=version, variant=variant, default=default, rank=rank
+                        kb,
+                        release=release,
+                        version=version,
+                        variant=variant,
+                        default=default,
+                        rank=rank,
+                        platform=platform,
                     )
                 )
     return candidates, rejected

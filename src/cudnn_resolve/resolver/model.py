@@ -53,6 +53,7 @@ class Constraint:
     delivery: Delivery = Delivery.FRAMEWORK
     pip_ranges: tuple[WheelRequirement, ...] = ()
     variant: str | None = None  # frameworks only: a CUDA variant the user named
+    tested: SpecifierSet | None = None  # Python only: the tested range inside the admitted one
 
     def describe(self) -> str:
         spec = str(self.specifier) or "any version"
@@ -126,6 +127,10 @@ class FrameworkCandidate:
     # False where the framework's wheels pull no CUDA libraries (TensorFlow <= 2.13): the NVIDIA wheels
     # the resolution adds must then be installed explicitly, not only constrained.
     brings_cuda: bool = True
+    # The tested Python range where ``python`` (every Python with wheels) is wider, and the Pythons
+    # upstream calls experimental.
+    python_tested: SpecifierSet | None = None
+    python_experimental: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -133,7 +138,7 @@ class FrameworkCandidate:
 
     @cached_property
     def dependencies(self) -> tuple[Constraint, ...]:
-        python = Constraint(PYTHON, self.python, self.label)
+        python = Constraint(PYTHON, self.python, self.label, tested=self.python_tested)
         return tuple(c for c in (python, self.cuda, self.cudnn) if c is not None)
 
 

@@ -207,6 +207,10 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]  # resolvelib's gene
                 (c for c in matches if c.version >= floor), key=lambda c: (not _is(c, floor), c.version)
             )
             matches = above + [c for c in matches if c.version < floor]
+        tested = [r.tested for r in constraints if r.tested is not None]
+        if tested and identifier == PYTHON:
+            # Every Python with wheels is admitted; the tested ones come first (newest first within each).
+            matches.sort(key=lambda c: not all(spec_contains(t, c.version) for t in tested))
         return matches
 
     def is_satisfied_by(self, requirement: Constraint, candidate: Candidate) -> bool:
