@@ -21,6 +21,7 @@ _COMPONENTS = {
     "cusolver": "libcusolver.so",
     "cusparse": "libcusparse.so",
     "nccl": "libnccl.so",
+    "cupti": "libcupti.so",
 }
 
 
@@ -127,8 +128,22 @@ _TEXT = {
 
 
 def _driver(versions: Mapping[str, str], framework: str | None, kb: KnowledgeBase) -> tuple[str, list[str]]:
-    supported = versions.get("driver_cuda")
+    supported = versions.get("driver_cuda") or versions.get("virtual_cuda")
     kernel, dso = versions.get("driver"), versions.get("dso")
+    required = versions.get("required") or versions.get("required_missing")
+    if required or "virtual_cuda" in versions:
+        # The conda solvers' __cuda virtual package is the driver's CUDA (CONDA_OVERRIDE_CUDA sets it).
+        found = f"CUDA {supported}" if supported else "no CUDA (no driver found)"
+        text = (
+            f"the conda solver needs a driver for CUDA {required or 'of the requested build'}, but the "
+            f"machine's __cuda virtual package (the driver's CUDA) is {found}"
+        )
+        fixes = [
+            "upgrade the NVIDIA driver, or ask for a build of an older CUDA (cudnn-resolve env-file ... "
+            "--driver <your driver>)",
+            f"export CONDA_OVERRIDE_CUDA={required or '12'}  # on a machine without the GPU that will run it",
+        ]
+        return text, fixes
     if kernel and dso:
         text = (
             f"the loaded NVIDIA kernel module ({kernel}) does not match the user-mode driver library libcuda "
@@ -214,6 +229,50 @@ def _cpu_build(framework: str | None) -> tuple[str, list[str]]:
     )
 
 
+def _install_conflict(versions: Mapping[str, str], kb: KnowledgeBase) -> tuple[str, list[str]]:
+    wheel, wanted = versions.get("wheel", "an NVIDIA wheel"), versions.get("wanted", "")
+    available = [v.strip() for v in versions.get("available", "").split(",") if v.strip()]
+    placeholder = bool(available) and all(v.startswith("0.0.1") for v in available)
+    text = f"the installer found no {wheel}=={wanted} for this platform and Python" + (
+        " (the index offers only NVIDIA's placeholder 0.0.1.dev5 here: no real wheel of it fits this machine)"
+        if placeholder
+        else ""
+    )
+    fixes = []
+    where = sorted(
+        {p.value for b in kb.cudnn if b.pip_name == wheel and str(b.pip) == wanted for p in b.platforms}
+    )
+    if where:
+        fixes.append(
+            f"cudnn-resolve pins <framework> --platform <this machine>  # {wheel} {wanted} exists for "
+            f"{', '.join(where)} only; the pins name builds that exist for yours"
+        )
+    else:
+        fixes.append(
+            "cudnn-resolve pins <framework>  # pins of wheels that exist for this platform and Python"
+        )
+    fixes.append(f"pip index versions {wheel}  # what the index offers this machine")
+    return text, fixes
+
+
+def _shadowed(
+    versions: Mapping[str, str], kb: KnowledgeBase, cuda_major: int | None
+) -> tuple[str, list[str]]:
+    text, fixes = _TEXT[Category.LIBRARY_SHADOWED]
+    component, built, found = versions.get("component"), versions.get("built"), versions.get("found")
+    if not (component and built):
+        return text, list(fixes)
+    # JAX prints library versions as integers whose first two digits are the major (120304: cuBLAS 12.3.4).
+    major = int(built[:2]) if len(built) >= 5 else None
+    library = _COMPONENTS.get(component.lower(), "")
+    text = (
+        f"the {component} loaded ({found}) is older than the one JAX was built with ({built}): another copy "
+        "(a system toolkit, LD_LIBRARY_PATH, an older wheel) was found first"
+    )
+    wheel_fixes = library_fixes(kb, f"{library}.{major}" if major is not None else library, cuda_major)
+    return text, [*wheel_fixes, *fixes]
+
+
 def explanation_and_fixes(
     category: Category,
     versions: Mapping[str, str],
@@ -223,6 +282,10 @@ def explanation_and_fixes(
 ) -> tuple[str, list[str]]:
     """What the cause means and how to fix it; ``cuda_major`` is the CUDA major the log shows, if any,
     so that install fixes name the wheels of that major."""
+    if category is Category.INSTALL_CONFLICT:
+        return _install_conflict(versions, kb)
+    if category is Category.LIBRARY_SHADOWED:
+        return _shadowed(versions, kb, cuda_major)
     if category is Category.CUDNN_MISMATCH:
         return _cudnn_mismatch(versions, framework, kb, cuda_major)
     if category is Category.LIBRARY_MISSING:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 
 class Category(str, enum.Enum):
+    INSTALL_CONFLICT = "install-conflict"
     CUDNN_MISMATCH = "cudnn-mismatch"
     LIBRARY_MISSING = "library-missing"
     LIBRARY_SHADOWED = "library-shadowed"
@@ -30,7 +31,8 @@ class Category(str, enum.Enum):
         return self.value
 
 
-# Most specific root causes first: when several match, the earlier category is the likelier root cause
+# Most specific root causes first (an installer that could not install the CUDA packages comes before
+# anything the half-installed environment then prints): when several match, the earlier category is the likelier root cause
 # (a cuDNN mismatch also produces "DNN library is not found" and "Failed to get convolution algorithm";
 # a forward-compatibility failure also makes XLA report "kernel version X does not match DSO version Y",
 # because the cuda-compat libcuda is newer than the kernel module; a CPU-only build is why no GPU is seen).
@@ -57,6 +59,19 @@ CUDA_SO = (
 )
 
 SIGNATURES: tuple[Signature, ...] = (
+    # --- install conflict ---------------------------------------------------------------------------------
+    # pip's resolver: no wheel of a pinned NVIDIA package for this platform or Python ("(from versions:
+    # 0.0.1.dev5)" is the placeholder the index serves where no real wheel fits).
+    _sig(
+        "pip-no-matching-nvidia-wheel",
+        Category.INSTALL_CONFLICT,
+        r"Could not find a version that satisfies the requirement (?P<wheel>nvidia-[a-z0-9-]+)==(?P<wanted>[\d.]+)(?: \(from versions: (?P<available>[^)]*)\))?",
+    ),
+    _sig(
+        "pip-no-matching-distribution-nvidia",
+        Category.INSTALL_CONFLICT,
+        r"No matching distribution found for (?P<wheel>nvidia-[a-z0-9-]+)==(?P<wanted>[\d.]+)",
+    ),
     # --- cuDNN mismatch ----------------------------------------------------------------------------------
     # tensorflow/stream_executor/cuda/cuda_dnn.cc (TF 1.x: integers with compatibility versions; TF 2.x
     # and XLA: dotted versions).
@@ -81,6 +96,14 @@ SIGNATURES: tuple[Signature, ...] = (
         "jax-cudnn-older",
         Category.CUDNN_MISMATCH,
         rf"Found cuDNN version (?P<loaded>{V}), but JAX was built against version (?P<compiled>{V})",
+        "jax",
+    ),
+    # jax/_src/xla_bridge.py (0.4.x): the same check for the other CUDA components; an older copy than
+    # the build's was loaded first (a system toolkit, LD_LIBRARY_PATH, an older wheel).
+    _sig(
+        "jax-component-older",
+        Category.LIBRARY_SHADOWED,
+        r"Found (?P<component>cuBLAS|cuSOLVER|cuFFT|cuSPARSE|cuPTI|NCCL) version (?P<found>\d+), but JAX was built against version (?P<built>\d+)",
         "jax",
     ),
     _sig(
@@ -154,12 +177,19 @@ SIGNATURES: tuple[Signature, ...] = (
         r"Unable to load (?P<component>cuDNN|CUDA|cuBLAS|cuFFT|cuSOLVER|cuSPARSE|cuPTI|NCCL)(?: DSO)?\.(?!\w)",
     ),
     _sig("unable-to-find-cudnn", Category.LIBRARY_MISSING, r"Unable to find cuDNN"),
+    # jaxlib/cuda/versions_helpers.cc: "operation cusparseGetProperty(...) failed: The cuSPARSE library
+    # was not found."
+    _sig(
+        "library-was-not-found",
+        Category.LIBRARY_MISSING,
+        r"The (?P<component>cuDNN|cuBLAS|cuFFT|cuSOLVER|cuSPARSE|cuPTI|NCCL) library was not found",
+    ),
     # --- DNN initialisation --------------------------------------------------------------------------------------
     # CUDNN_STATUS_ALLOC_FAILED is cuDNN running out of GPU memory: out-of-memory, below.
     _sig(
         "cudnn-status-error",
         Category.DNN_INIT_FAILED,
-        r"CUDNN_STATUS_(?P<status>INTERNAL_ERROR|NOT_INITIALIZED|EXECUTION_FAILED|NOT_SUPPORTED|ARCH_MISMATCH|BAD_PARAM|MAPPING_ERROR|SUBLIBRARY_VERSION_MISMATCH|VERSION_MISMATCH)",
+        r"CUDNN_STATUS_(?P<status>INTERNAL_ERROR|NOT_INITIALIZED|EXECUTION_FAILED|NOT_SUPPORTED|BAD_PARAM|MAPPING_ERROR|SUBLIBRARY_VERSION_MISMATCH|VERSION_MISMATCH)",
     ),
     _sig(
         "could-not-create-handle",
@@ -194,7 +224,7 @@ SIGNATURES: tuple[Signature, ...] = (
     _sig(
         "dnn-not-available",
         Category.DNN_INIT_FAILED,
-        r"cuDNN error(?!:\s*CUDNN_STATUS_ALLOC_FAILED)|cuDNN launch failure|CUDNN_BACKEND_API_FAILED",
+        r"cuDNN error(?!:\s*CUDNN_STATUS_(?:ALLOC_FAILED|ARCH_MISMATCH))|cuDNN launch failure|CUDNN_BACKEND_API_FAILED",
     ),
     # --- forward compatibility ------------------------------------------------------------------------------
     # CUDA error 804 (cudaErrorCompatNotSupportedOnDevice / CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE): the
@@ -225,6 +255,13 @@ SIGNATURES: tuple[Signature, ...] = (
         Category.DRIVER_TOO_OLD,
         r"the provided PTX was compiled with an unsupported toolchain|CUDA_ERROR_UNSUPPORTED_PTX_VERSION",
     ),
+    # conda/mamba/pixi solvers: a package needs a newer __cuda (the driver's CUDA, a virtual package) than
+    # the machine's, or the machine has none (no driver, or CONDA_OVERRIDE_CUDA unset on a build host).
+    _sig(
+        "conda-cuda-virtual-package",
+        Category.DRIVER_TOO_OLD,
+        rf"constraint __cuda\s*>=\s*(?P<required>{V}) conflicting with __cuda-(?P<virtual_cuda>{V})|nothing provides (?:requested )?__cuda\s*>=?\s*(?P<required_missing>{V})|__cuda\S* is missing on the system",
+    ),
     # TF/XLA cuda_diagnostics.cc; the kernel module's version is the driver.
     _sig(
         "kernel-driver-version",
@@ -242,6 +279,9 @@ SIGNATURES: tuple[Signature, ...] = (
         Category.GPU_ARCH_UNSUPPORTED,
         rf"which is of cuda capability (?P<compute_capability>{V})\.?\s*PyTorch no longer supports this GPU",
     ),
+    # cuDNN's own check, as PyTorch, TensorFlow and XLA report it: the GPU is older than the loaded cuDNN
+    # supports (cudnnStatus_t CUDNN_STATUS_ARCH_MISMATCH).
+    _sig("cudnn-arch-mismatch", Category.GPU_ARCH_UNSUPPORTED, r"CUDNN_STATUS_ARCH_MISMATCH"),
     _sig(
         "no-kernel-image",
         Category.GPU_ARCH_UNSUPPORTED,
@@ -274,6 +314,12 @@ SIGNATURES: tuple[Signature, ...] = (
         "cuinit-no-device",
         Category.NO_GPU_VISIBLE,
         r"failed call to cuInit:\s*(?:INTERNAL:\s*CUDA error:\s*Failed call to cuInit:\s*)?(?:CUDA_ERROR_NO_DEVICE|CUDA_ERROR_SYSTEM_NOT_READY|UNKNOWN ERROR \(\d+\)|CUDA_ERROR_UNKNOWN|CUDA_ERROR_NOT_INITIALIZED)",
+    ),
+    # tsl/cuda/cudart_stub.cc: the message says the GPU will not be used, so it is never benign.
+    _sig(
+        "no-cuda-drivers",
+        Category.NO_GPU_VISIBLE,
+        r"Could not find cuda drivers on your machine, GPU will not be used",
     ),
     _sig(
         "skipping-gpu-devices",
@@ -364,11 +410,6 @@ SIGNATURES: tuple[Signature, ...] = (
     ),
     _sig("onednn-notice", Category.BENIGN, r"oneDNN custom operations are on"),
     _sig("numa-node", Category.BENIGN, r"successful NUMA node read from SysFS had negative value|NUMA node"),
-    _sig(
-        "no-cuda-drivers",
-        Category.BENIGN,
-        r"Could not find cuda drivers on your machine, GPU will not be used",
-    ),
     _sig("mlir-reproducer", Category.BENIGN, r"disabling MLIR crash reproducer"),
     # bfc_allocator.cc, an allocation the caller retries; cpu_allocator_impl.cc, host memory.
     _sig(

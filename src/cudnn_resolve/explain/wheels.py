@@ -18,6 +18,7 @@ _CUDA_HINTS = (
     re.compile(r"libcudart\.so\.(\d+)"),
     re.compile(r"libcublas(?:Lt)?\.so\.(\d+)"),
     re.compile(r"nvidia-[a-z-]+-cu(\d+)"),
+    re.compile(r"(?:xla_cuda|jax-cuda|jax\[cuda|\+cuda)(\d\d)"),
 )
 
 
