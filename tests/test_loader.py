@@ -134,3 +134,15 @@ def test_corrupt_disk_cache_is_rebuilt(
 
 def test_shipped_dir_is_found() -> None:
     assert (shipped_data_dir() / "cuda.toml").is_file()
+
+
+def test_an_arch_list_beyond_its_toolkit_is_a_data_error(data_copy: Path) -> None:
+    # torch 1.12 cu102: CUDA 10.2 compiles for nothing newer than 7.5.
+    _edit(
+        data_copy / "torch.toml",
+        'arch = ["3.7", "5.0", "6.0", "7.0"]',
+        'arch = ["3.7", "5.0", "6.0", "7.0", "8.0"]',
+    )
+    with pytest.raises(DataError) as info:
+        _load(data_copy)
+    assert "arch 8.0 is outside what CUDA 10.2 compiles for" in str(info.value)

@@ -55,6 +55,16 @@ class _Checker:
             for_major = f" for CUDA {cuda_major}" if cuda_major is not None else ""
             self.problems.append((file, record, f"cuDNN {cudnn}{for_major} has no build in cudnn.toml"))
 
+    def arch_within_toolkit(self, record: str, cuda: Version, arch: object) -> None:
+        """A build's architecture list never exceeds what its CUDA toolkit can compile for."""
+        toolkit = self.kb.toolkit(cuda)
+        if toolkit is None or not isinstance(arch, tuple):
+            return
+        outside = [str(a) for a in arch if not toolkit.cc_min <= a <= toolkit.cc_max]
+        if outside:
+            problem = f"arch {', '.join(outside)} is outside what CUDA {cuda} compiles for"
+            self.problems.append(("torch.toml", record, f"{problem} ({toolkit.cc_min}-{toolkit.cc_max})"))
+
     def cudnn(self) -> None:
         for build in self.kb.cudnn:
             if build.cuda_major not in self.kb.cuda_majors:
@@ -87,6 +97,7 @@ class _Checker:
                 record = f"torch {release.series} variant {variant.name}"
                 self.need_toolkit("torch.toml", record, variant.cuda)
                 self.need_cudnn("torch.toml", record, variant.cudnn, variant.cuda.major)
+                self.arch_within_toolkit(record, variant.cuda, variant.arch)
             names = {variant.name for variant in release.variants} | {"cpu"}
             variants.update(dict.fromkeys(release.versions, names))
             for companion in release.companions:

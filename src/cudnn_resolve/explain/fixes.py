@@ -196,7 +196,9 @@ def _dnn_init(versions: Mapping[str, str]) -> tuple[str, list[str]]:
     return text, fixes
 
 
-def _toolchain(versions: Mapping[str, str], framework: str | None) -> tuple[str, list[str]]:
+def _toolchain(
+    versions: Mapping[str, str], framework: str | None, kb: KnowledgeBase, cuda_major: int | None
+) -> tuple[str, list[str]]:
     if framework == "torch":
         # torch/utils/cpp_extension.py builds CUDA extensions with the toolkit's nvcc, found via CUDA_HOME.
         return (
@@ -212,8 +214,20 @@ def _toolchain(versions: Mapping[str, str], framework: str | None) -> tuple[str,
         "XLA (JAX, TensorFlow) compiles GPU kernels at run time and needs ptxas/libdevice from the CUDA "
         "toolkit"
     ) + (f"; the ptxas found is {ptxas}, older than {versions.get('required', 'it needs')}" if ptxas else "")
+    # NVIDIA's nvcc wheels (in the knowledge base's pip sets) bring ptxas and libdevice; the one of the
+    # CUDA major the log shows, else the newest.
+    majors = sorted(
+        {
+            int(n.rsplit("-cu", 1)[1])
+            for p in kb.pip_sets.values()
+            for n, _ in p.wheels
+            if n.startswith("nvidia-cuda-nvcc-cu")
+        }
+    )
+    major = cuda_major if cuda_major in majors else (majors[-1] if majors else None)
+    fixes = [f"pip install nvidia-cuda-nvcc-cu{major}  # brings ptxas and libdevice"] if major else []
     return text, [
-        "pip install nvidia-cuda-nvcc-cu12  # brings ptxas and libdevice",
+        *fixes,
         "export XLA_FLAGS=--xla_gpu_cuda_data_dir=/usr/local/cuda  # or point XLA at a toolkit",
     ]
 
@@ -299,6 +313,6 @@ def explanation_and_fixes(
     if category is Category.DNN_INIT_FAILED:
         return _dnn_init(versions)
     if category is Category.TOOLCHAIN_MISSING:
-        return _toolchain(versions, framework)
+        return _toolchain(versions, framework, kb, cuda_major)
     text, fixes = _TEXT[category]
     return text, list(fixes)
