@@ -104,15 +104,17 @@ class Reader:
     def versions(self, key: str, required: bool = True) -> tuple[Version, ...]:
         return tuple(self._convert(key, v, version, "a version") for v in self.strings(key, required))
 
+    def _unknown(self, key: str) -> bool:
+        """True where a required field says "unknown"; a field left out is an error (write it down)."""
+        self._seen.add(key)
+        if not self.has(key):
+            raise self.fail(f"missing required field '{key}' (write {key} = \"{UNKNOWN_TEXT}\" if unsourced)")
+        return bool(self._raw[key] == UNKNOWN_TEXT)
+
     def capabilities(self, key: str) -> tuple[ComputeCapability, ...] | Unknown:
         """A required list of compute capabilities, or ``"unknown"`` where no source states it."""
-        if self._raw.get(key) == UNKNOWN_TEXT:
-            self._seen.add(key)
+        if self._unknown(key):
             return UNKNOWN
-        if not self.has(key):
-            raise self.fail(
-                f"missing required field '{key}' (write {key} = \"unknown\" if no source states it)"
-            )
         found = tuple(
             self._convert(key, v, ComputeCapability.parse, "a compute capability") for v in self.strings(key)
         )
@@ -122,13 +124,8 @@ class Reader:
 
     def capability_or_unknown(self, key: str) -> ComputeCapability | Unknown:
         """A required compute capability, or ``"unknown"`` where no source states it."""
-        if self._raw.get(key) == UNKNOWN_TEXT:
-            self._seen.add(key)
+        if self._unknown(key):
             return UNKNOWN
-        if not self.has(key):
-            raise self.fail(
-                f"missing required field '{key}' (write {key} = \"unknown\" if no source states it)"
-            )
         return self.capability(key)
 
     def opt_capabilities(self, key: str) -> tuple[ComputeCapability, ...] | None:
