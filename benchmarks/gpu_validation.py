@@ -196,6 +196,34 @@ def compare_check(v: Validation, smi: list[dict[str, str]], check: Any, expected
             )
 
 
+def compare_torch_arch(v: Validation, check: Any) -> None:
+    """The arch list torch's build reports against the knowledge base's record of that build."""
+    from packaging.version import Version  # noqa: PLC0415  # runs where cudnn-resolve is installed
+
+    from cudnn_resolve import load_knowledge_base  # noqa: PLC0415
+
+    torch = ((check or {}).get("frameworks") or {}).get("torch") or {}
+    version, cuda = torch.get("version"), torch.get("cuda_compiled")
+    if not version or not cuda or not torch.get("arch_list"):
+        return
+    reported = sorted(a.removeprefix("sm_") for a in torch["arch_list"] if a.startswith("sm_"))
+    release = Version(version.split("+")[0])
+    recorded: Any = "no record"
+    for series in load_knowledge_base().torch:
+        for variant in series.variants if release in series.versions else ():
+            if str(variant.cuda) == cuda:
+                arch = variant.arch
+                recorded = (
+                    sorted(str(c).replace(".", "") for c in arch) if isinstance(arch, tuple) else "unknown"
+                )
+    v.compare(
+        f"torch {version}: arch list (the build) vs the knowledge base",
+        reported,
+        recorded,
+        reported == recorded,
+    )
+
+
 def framework_rows(check: Any) -> list[str]:
     rows = []
     for name, fw in ((check or {}).get("frameworks") or {}).items():
@@ -295,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     check = v.run("check", cli(*check_args))
     v.save("check.json", check.json() or {"stdout": check.stdout, "stderr": check.stderr})
     compare_check(v, smi, check.json(), expected)
+    compare_torch_arch(v, check.json())
 
     python = ".".join(
         str(x) for x in ((check.json() or {}).get("python") or {}).get("version", "").split(".")[:2]
