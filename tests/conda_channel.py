@@ -44,6 +44,10 @@ class FakePackage:
     noarch: str | None = None
     # Files that contain PLACEHOLDER, which the installer replaces with the prefix (conda's text mode).
     prefixed: tuple[str, ...] = ()
+    # Symbolic links: prefix-relative path -> target (conda's "softlink" path type).
+    links: Mapping[str, str] = field(default_factory=dict)
+    # Files installed executable (mode 0755): scripts and programs under bin/.
+    executable: tuple[str, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -103,27 +107,22 @@ def build_channel(root: Path, packages: Sequence[FakePackage]) -> str:
 
 def _archive(package: FakePackage) -> bytes:
     payload = dict(sorted(package.files.items()))
-    paths_json = {
-        "paths": [
-            {
-                "_path": path,
-                "path_type": "hardlink",
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "size_in_bytes": len(data),
-                **(
-                    {"prefix_placeholder": PLACEHOLDER, "file_mode": "text"}
-                    if path in package.prefixed
-                    else {}
-                ),
-            }
-            for path, data in payload.items()
-        ],
-        "paths_version": 1,
-    }
+    entries: list[dict[str, Any]] = [
+        {
+            "_path": path,
+            "path_type": "hardlink",
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "size_in_bytes": len(data),
+            **({"prefix_placeholder": PLACEHOLDER, "file_mode": "text"} if path in package.prefixed else {}),
+        }
+        for path, data in payload.items()
+    ]
+    entries += [{"_path": path, "path_type": "softlink"} for path in sorted(package.links)]
+    paths_json = {"paths": sorted(entries, key=lambda e: str(e["_path"])), "paths_version": 1}
     members: dict[str, bytes] = {
         "info/index.json": _json_bytes(package.index_json()),
         "info/paths.json": _json_bytes(paths_json),
-        "info/files": "".join(f"{path}\n" for path in payload).encode(),
+        "info/files": "".join(f"{path}\n" for path in sorted([*payload, *package.links])).encode(),
         **payload,
     }
     buffer = io.BytesIO()
@@ -131,9 +130,16 @@ def _archive(package: FakePackage) -> bytes:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
-            info.mode = 0o644
+            info.mode = 0o755 if name in package.executable else 0o644
             info.mtime = _TIMESTAMP_MS // 1000
             tar.addfile(info, io.BytesIO(data))
+        for name, target in sorted(package.links.items()):
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.SYMTYPE
+            info.linkname = target
+            info.mode = 0o777
+            info.mtime = _TIMESTAMP_MS // 1000
+            tar.addfile(info)
     # bz2 output depends only on its input, so equal packages give equal archives (and hashes).
     return bz2.compress(buffer.getvalue(), compresslevel=9)
 
@@ -253,6 +259,31 @@ def cuda_packages() -> tuple[FakePackage, ...]:
             depends=(_GLIBC, "cuda-version >=12.4,<12.5.0a0"),
             files=_lib("lib/libnvrtc.so.12", "cuda-nvrtc", "12.4.127"),
         ),
+    )
+
+
+def working_python(interpreter: Path, version: str) -> FakePackage:
+    """A ``python`` package that runs: ``bin/python`` links to ``interpreter`` (this machine's CPython of
+    the same minor version) and a ``pyvenv.cfg`` makes the environment its own ``sys.prefix``, with an
+    empty ``lib/pythonX.Y/site-packages`` (conda-forge's python is the interpreter itself; this stand-in
+    borrows one so that conda, uv and the smoke test can run Python in the environment)."""
+    minor = ".".join(version.split(".")[:2])
+    home = interpreter.resolve().parent
+    return FakePackage(
+        "python",
+        version,
+        "h0_cpython_standin",
+        files={
+            "pyvenv.cfg": (
+                f"home = {home}\ninclude-system-site-packages = false\nversion = {version}\n"
+            ).encode(),
+            f"lib/python{minor}/site-packages/README.standin": b"site-packages of the stand-in python\n",
+        },
+        links={
+            "bin/python": str(interpreter.resolve()),
+            "bin/python3": "python",
+            f"bin/python{minor}": "python",
+        },
     )
 
 

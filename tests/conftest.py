@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,8 @@ import pytest
 
 from cudnn_resolve.cli import main
 from cudnn_resolve.data import KnowledgeBase, load_knowledge_base, shipped_data_dir
+
+from .real_conda import RealConda
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -59,3 +61,13 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
         return Run(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def real_conda(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealConda]:
+    """The real conda from shared/conda with this checkout installed (tests/real_conda.py); one per run."""
+    from .real_conda import make_real_conda, remove
+
+    conda = make_real_conda(tmp_path_factory.mktemp("real-conda"))
+    yield conda
+    remove(conda)

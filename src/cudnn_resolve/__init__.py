@@ -1,18 +1,50 @@
-"""cudnn-resolve: one consistent set of CUDA, cuDNN, driver and Python pins for TensorFlow, PyTorch, JAX."""
+"""cudnn-resolve: one consistent set of CUDA, cuDNN, driver and Python pins for TensorFlow, PyTorch, JAX.
+
+The public names load on first use (PEP 562): conda imports this package on every conda command through
+the plugin module, so importing it must cost nothing until a name is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .data import KnowledgeBase, load_knowledge_base
-from .errors import (
-    CudnnResolveError,
-    DataError,
-    ResolutionImpossibleError,
-    UnknownVersionError,
-    UsageError,
-)
-from .host import HostInfo, detect_host
-from .request import FrameworkRequest, Request, Target, parse_frameworks
-from .resolver import Resolution, resolve
-from .versions import ComputeCapability, DriverVersion, Platform
+
+if TYPE_CHECKING:
+    from .data import KnowledgeBase, load_knowledge_base
+    from .errors import (
+        CudnnResolveError,
+        DataError,
+        ResolutionImpossibleError,
+        UnknownVersionError,
+        UsageError,
+    )
+    from .host import HostInfo, detect_host
+    from .request import FrameworkRequest, Request, Target, parse_frameworks
+    from .resolver import Resolution, resolve
+    from .versions import ComputeCapability, DriverVersion, Platform
+
+_MODULE_OF = {
+    "KnowledgeBase": ".data",
+    "load_knowledge_base": ".data",
+    "CudnnResolveError": ".errors",
+    "DataError": ".errors",
+    "ResolutionImpossibleError": ".errors",
+    "UnknownVersionError": ".errors",
+    "UsageError": ".errors",
+    "HostInfo": ".host",
+    "detect_host": ".host",
+    "FrameworkRequest": ".request",
+    "Request": ".request",
+    "Target": ".request",
+    "parse_frameworks": ".request",
+    "Resolution": ".resolver",
+    "resolve": ".resolver",
+    "ComputeCapability": ".versions",
+    "DriverVersion": ".versions",
+    "Platform": ".versions",
+}
 
 __all__ = [
     "ComputeCapability",
@@ -35,3 +67,16 @@ __all__ = [
     "parse_frameworks",
     "resolve",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,8 +1,9 @@
 """The conda plugin: ``conda cudnn-env <verb>`` runs cudnn-resolve's verbs inside conda.
 
-Declared in pyproject as the ``conda`` entry point. conda builds every plugin's parser on every invocation,
-so this module only declares hooks; cudnn-resolve's modules are imported when a hook is called. This is the
-only module of cudnn-resolve that imports conda.
+Declared in pyproject as the ``conda`` entry point. conda imports every plugin and builds every plugin's
+parser on every command, so this module imports only conda names conda has already loaded, and declares
+the subcommand without a parser (conda hands it the arguments after ``cudnn-env``): cudnn-resolve is
+imported when a hook runs. This is the only module of cudnn-resolve that imports conda.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from conda import CondaError
 from conda.plugins import hookimpl
@@ -28,7 +30,35 @@ class CudnnEnvError(CondaError):  # type: ignore[misc]  # conda ships no type in
         self.return_code = exit_code
 
 
-def _context() -> object:
+def _locate(name: str) -> Path:
+    from conda.core.prefix_data import PrefixData
+
+    return Path(PrefixData.from_name(name).prefix_path)
+
+
+def _channels(given: Sequence[str], override: bool) -> tuple[str, ...]:
+    # conda's own rules (Context.channels): -c first, then the configured channels, or -c alone with
+    # --override-channels; allow/deny lists and `override_channels_enabled` apply.
+    # A fresh Context reads the same condarc files and environment, and leaves conda's own untouched.
+    from conda.base.context import Context
+
+    namespace = argparse.Namespace(channel=list(given), override_channels=override)
+    return tuple(Context(argparse_args=namespace).channels)
+
+
+def _known_prefixes() -> tuple[Path, ...]:
+    from conda.core.envs_manager import list_all_known_prefixes
+
+    return tuple(Path(p) for p in list_all_known_prefixes())
+
+
+def _register(prefix: Path) -> None:
+    from conda.core.envs_manager import register_env
+
+    register_env(str(prefix))
+
+
+def _context() -> Any:
     from conda.base.context import context
 
     from .cli.conda_context import CondaContext
@@ -38,57 +68,52 @@ def _context() -> object:
         envs_dirs=tuple(Path(d) for d in context.envs_dirs),
         command=(sys.executable, "-m", "conda"),
         active_prefix=Path(active) if active else None,
+        locate=_locate,
+        channels=_channels,
+        known_prefixes=_known_prefixes,
+        register=_register,
     )
 
 
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    from .cli import DESCRIPTION, add_verbs
-
-    parser.description = DESCRIPTION
-    add_verbs(parser)
-
-
-def execute(args: argparse.Namespace) -> int:
-    from .cli import run_verb
+def execute(argv: tuple[str, ...]) -> int:
+    from .cli.conda_context import conda_advice, run_in_conda
     from .errors import CudnnResolveError
 
-    args.conda_context = _context()
-    args.argv = ("conda", "cudnn-env", *sys.argv[2:])
     try:
-        return run_verb(args)
+        return run_in_conda(argv, _context())
     except CudnnResolveError as error:
-        raise CudnnEnvError(str(error), error.exit_code) from None
+        raise CudnnEnvError(conda_advice(str(error)), error.exit_code) from None
 
 
 def health_check(prefix: str, verbose: bool) -> None:
     """``conda doctor``: is the cuDNN this environment loads consistent with its frameworks?"""
-    from .data import load_knowledge_base
-    from .probe import interpreter_of, run_probe
-    from .verify import Expectations, Severity, evaluate, read_manifest
+    from .cli.conda_health import health_lines
 
-    try:
-        python = interpreter_of(Path(prefix))
-    except Exception:  # an environment without Python has no framework to check
-        print("cuDNN consistency: no Python in this environment")
-        return
-    manifest = read_manifest(Path(prefix))
-    verdict = evaluate(
-        load_knowledge_base(), run_probe(python, conv=False), manifest[0] if manifest else Expectations()
-    )
-    errors = [f for f in verdict.findings if f.severity is Severity.ERROR]
-    mark = "\u2705" if not errors else "\u274c"
-    print(f"{mark} cuDNN consistency (cudnn-resolve): loaded cuDNN {verdict.loaded_cudnn or 'none'}")
-    for finding in errors if not verbose else verdict.findings:
-        print(f"  {finding.severity}: {finding.message}")
+    for line in health_lines(Path(prefix), verbose):
+        print(line)
+
+
+def error_hints(error: BaseException) -> Iterator[Any]:
+    """Hints for conda's own errors that a cudnn-resolve command fixes (a solve that needs ``__cuda``)."""
+    from conda.plugins.types import CondaErrorHint  # conda >= 26.7 (the hook's own release)
+
+    from .conda_hints import hints_for
+
+    for code, text in hints_for(f"{type(error).__name__}: {error}"):
+        yield CondaErrorHint(text=text, hint_code=code)
 
 
 @hookimpl  # type: ignore[untyped-decorator]  # conda ships no type information
-def conda_subcommands() -> Iterator[object]:
-    yield CondaSubcommand(
-        name="cudnn-env", summary=SUMMARY, action=execute, configure_parser=configure_parser
-    )
+def conda_subcommands() -> Iterator[Any]:
+    # No configure_parser: conda passes the arguments after `cudnn-env` to the action as a tuple.
+    yield CondaSubcommand(name="cudnn-env", summary=SUMMARY, action=execute)
 
 
 @hookimpl  # type: ignore[untyped-decorator]  # conda ships no type information
-def conda_health_checks() -> Iterator[object]:
+def conda_health_checks() -> Iterator[Any]:
     yield CondaHealthCheck(name="cuDNN consistency (cudnn-resolve)", action=health_check)
+
+
+@hookimpl  # type: ignore[untyped-decorator]  # conda ships no type information
+def conda_error_hints(error: BaseException) -> Iterator[Any]:
+    yield from error_hints(error)

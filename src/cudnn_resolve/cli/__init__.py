@@ -90,10 +90,10 @@ def add_verbs(parser: argparse.ArgumentParser) -> None:
         verb.set_defaults(execute=module.execute)
 
 
-def report_error(error: CudnnResolveError, as_json: bool) -> int:
+def report_error(error: CudnnResolveError, as_json: bool, prog: str = "cudnn-resolve") -> int:
     """Print an expected failure: one paragraph on stderr, plus a JSON object on stdout with --json."""
     kind = "no answer" if isinstance(error, ResolutionImpossibleError) else "error"
-    print(f"cudnn-resolve: {kind}: {redact(str(error))}", file=sys.stderr)
+    print(f"{prog}: {kind}: {redact(str(error))}", file=sys.stderr)
     if as_json:
         body: dict[str, object] = {
             "type": type(error).__name__,

@@ -28,10 +28,11 @@ from ..request import Target
 from ..resolver import resolve
 from ..verify.findings import Finding
 from ..versions import version
-from .conda_context import conda_context
+from .conda_context import add_channel_arguments, channels_of, conda_context
 from .options import add_json_argument, add_request_arguments, build_request
 
 HELP = __doc__ or ""
+CONDA_FORMAT = ("conda", "rattler")  # backends that make a conda prefix from conda channels
 
 
 class EnvironmentCheckError(CudnnResolveError):
@@ -58,9 +59,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--lock", type=Path, metavar="FILE", help="install exactly this lockfile (from cudnn-resolve lock)"
     )
-    where.add_argument(
-        "-c", "--channel", action="append", default=[], help="conda channel (conda/rattler backends)"
-    )
+    add_channel_arguments(where, "for the conda and rattler backends")
     where.add_argument(
         "--dry-run", action="store_true", help="print what would be installed and where; touch nothing"
     )
@@ -85,7 +84,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
     context = conda_context(args)
     running_conda = context.command if context is not None else ()
     argv = tuple(args.argv)
-    channels = tuple(args.channel) or ("conda-forge",)
+    channels = channels_of(args)
     if args.lock is not None:
         if args.request:
             raise ConflictingOptionsError(
@@ -133,6 +132,7 @@ def _plan_json(plan: Plan) -> dict[str, object]:
         "python": plan.python,
         "packages": list(plan.packages),
         "lock": str(plan.lock) if plan.lock else None,
+        "channels": list(plan.channels) if plan.backend in CONDA_FORMAT else [],
         "resolution": plan.resolution.to_json() if plan.resolution else None,
     }
 
@@ -141,12 +141,15 @@ def execute(args: argparse.Namespace) -> int:
     progress = Progress.for_terminal(args.json)
     plan = make_plan(args)
     progress.say(f"backend: {plan.backend} ({plan.backend_reason}); python: {plan.python}")
+    channels = f"channels: {', '.join(plan.channels)}" if plan.backend in CONDA_FORMAT else None
     if args.dry_run:
         if args.json:
             print(json.dumps({"schema": 1, "dry_run": True, "plan": _plan_json(plan)}, indent=2))
         else:
             print(f"would create {plan.prefix.absolute()} with {plan.backend} ({plan.backend_reason})")
             print(f"python: {plan.python}")
+            if channels:
+                print(channels)
             for package in plan.packages:
                 print(f"  {package}")
         return 0
@@ -154,6 +157,9 @@ def execute(args: argparse.Namespace) -> int:
         created = build(plan, load_knowledge_base(), progress, check=not args.no_check, force=args.force)
     except CheckFailedError as failed:
         raise EnvironmentCheckError(plan.prefix.absolute(), errors_of(failed.verdict)) from None
+    context = conda_context(args)
+    if context is not None and plan.backend in CONDA_FORMAT:
+        context.register(created.prefix)  # `conda env list` and `conda doctor` know it from now on
     findings: tuple[Finding, ...] = created.verdict.findings if created.verdict else ()
     if args.json:
         body = {
@@ -172,6 +178,8 @@ def execute(args: argparse.Namespace) -> int:
         print(json.dumps(body, indent=2))
         return 0
     print(f"created {plan.prefix.absolute()} ({plan.backend})")
+    if channels:
+        print(channels)
     if created.verdict is not None:
         print(f"smoke test: PASS, loaded cuDNN {created.verdict.loaded_cudnn}")
         for message in created.messages():

@@ -18,6 +18,7 @@ from ..request import Target
 from ..resolver.model import Delivery
 from ..resolver.resolution import Resolution
 from ..writers import environment_yml
+from .conda_context import add_channel_arguments, channels_of
 from .options import add_json_argument, add_request_arguments, resolve_from_args
 
 HELP = __doc__ or ""
@@ -30,13 +31,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         "-o", "--output", metavar="FILE", type=Path, help="write the environment file to FILE"
     )
     output.add_argument("-n", "--name", help="the environment's name (default: from the frameworks)")
-    output.add_argument(
-        "-c",
-        "--channel",
-        action="append",
-        default=[],
-        help="a conda channel, in priority order (repeatable; default: conda-forge)",
-    )
+    add_channel_arguments(output, "to list in the file")
     add_json_argument(parser)
 
 
@@ -73,7 +68,8 @@ def execute(args: argparse.Namespace) -> int:
     resolution = resolve_from_args(args, target=Target.CONDA)
     delivery_notes = _delivery_notes(args, resolution)
     resolution = replace(resolution, notes=(*resolution.notes, *delivery_notes))
-    text = environment_yml(resolution, tuple(args.argv), args.name, tuple(args.channel), delivery_notes)
+    channels = channels_of(args, resolution.conda.channels)
+    text = environment_yml(resolution, tuple(args.argv), args.name, channels, delivery_notes)
     if args.output is not None:
         write_files([(args.output, text)])
     if args.json:

@@ -1,4 +1,7 @@
-"""List the environments created with -n NAME (the per-user directory; CUDNN_RESOLVE_ENVS_DIR overrides)."""
+"""List environments: those created with -n NAME (the per-user directory; CUDNN_RESOLVE_ENVS_DIR overrides),
+or inside conda every environment conda knows (`conda env list`), with the frameworks and cuDNN that
+cudnn-resolve pinned in the ones it made.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import argparse
 import json
 
 from ..envs import envs_dir, list_envs
+from .conda_context import conda_context
 from .options import add_json_argument
 
 HELP = __doc__ or ""
@@ -16,13 +20,19 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    entries = list_envs()
+    context = conda_context(args)
+    if context is not None:
+        entries = list_envs(context.known_prefixes())
+        where = ", ".join(str(d) for d in context.envs_dirs) + " and conda's environments.txt"
+    else:
+        entries = list_envs()
+        where = str(envs_dir())
     if args.json:
         print(
             json.dumps(
                 {
                     "schema": 1,
-                    "directory": str(envs_dir()),
+                    "directory": str(context.envs_dirs[0] if context is not None else envs_dir()),
                     "environments": [
                         {
                             "name": e.name,
@@ -39,7 +49,7 @@ def execute(args: argparse.Namespace) -> int:
         )
         return 0
     if not entries:
-        print(f"no environments in {envs_dir()} (create one with: cudnn-resolve create tf=2.15 -n NAME)")
+        print(f"no environments in {where} (create one with: cudnn-resolve create tf=2.15 -n NAME)")
         return 0
     width = max(len(e.name) for e in entries)
     for e in entries:

@@ -26,6 +26,7 @@ from ..request import Target
 from ..resolver.resolution import Resolution
 from ..versions import Platform
 from ..writers.lockfiles import hashed_requirements_text, pylock_text
+from .conda_context import add_channel_arguments, channels_of
 from .options import add_json_argument, add_request_arguments, platforms_of, resolve_for
 
 HELP = __doc__ or ""
@@ -47,9 +48,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     output.add_argument(
         "-o", "--output", metavar="FILE", type=Path, help="where to write (default per format)"
     )
-    output.add_argument(
-        "-c", "--channel", action="append", default=[], help="conda channel for conda formats (repeatable)"
-    )
+    add_channel_arguments(output, "for the conda formats")
     output.add_argument("--check", metavar="FILE", type=Path, help="check FILE instead of writing a lock")
     output.add_argument(
         "--no-verify-hashes",
@@ -82,6 +81,7 @@ def execute(args: argparse.Namespace) -> int:
         return _check(args, resolutions, fmt)
     argv = tuple(args.argv)
     files: list[tuple[Path, str]] = []
+    channels: tuple[str, ...] = ()
     if fmt in ("pylock", "requirements"):
         for resolution in resolutions:
             body = pip_lock_body(resolution, "pylock.toml" if fmt == "pylock" else "requirements.txt")
@@ -94,24 +94,34 @@ def execute(args: argparse.Namespace) -> int:
     else:
         from ..lock.conda import conda_lock_files  # noqa: PLC0415  # imports the conda solver adapter
 
-        files = conda_lock_files(resolutions, fmt, args.channel or ["conda-forge"], args.output, argv)
+        channels = channels_of(args)
+        files = conda_lock_files(resolutions, fmt, channels, args.output, argv)
     write_files(files)
-    _report(args, resolutions, [p for p, _ in files])
+    _report(args, resolutions, [p for p, _ in files], channels)
     return 0
 
 
-def _report(args: argparse.Namespace, resolutions: Sequence[Resolution], paths: Sequence[Path]) -> None:
+def _report(
+    args: argparse.Namespace,
+    resolutions: Sequence[Resolution],
+    paths: Sequence[Path],
+    channels: Sequence[str],
+) -> None:
+    """``channels``: the conda channels solved against (none for the pip formats)."""
     if args.json:
         body = {
             "schema": 1,
             "format": args.format,
             "files": [str(p) for p in paths],
+            "channels": list(channels),
             "resolutions": [r.to_json() for r in resolutions],
         }
         print(json.dumps(body, indent=2))
         return
     for path in paths:
         print(f"wrote {path}")
+    if channels:
+        print(f"channels: {', '.join(channels)}")
     for resolution in resolutions:
         print(
             f"{resolution.platform}: CUDA {resolution.cuda_runtime}, cuDNN {resolution.cudnn_version}, "

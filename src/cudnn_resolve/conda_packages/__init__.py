@@ -13,6 +13,7 @@ from .rattler_adapter import (
     canonical_matchspec,
     install,
     solve,
+    version_matches,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "canonical_matchspec",
     "install",
     "solve",
+    "version_matches",
 ]

@@ -5,23 +5,26 @@ py-rattler's API is async and changes between minor versions (0.27 renamed ``Pla
 keeps every rattler name behind this module. Nothing here needs conda, and a ``file://`` channel works
 offline.
 
-Every function runs its own event loop (``asyncio.run``): call them from synchronous code only, never from
+Every function runs its own event loop (:func:`_run`): call them from synchronous code only, never from
 inside a running loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import importlib.metadata
 import os
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+import time
+import weakref
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
@@ -170,6 +173,19 @@ def canonical_matchspec(text: str) -> str:
     return str(_parse_matchspec(text))
 
 
+def version_matches(spec: str, version: str) -> bool:
+    """Whether the conda package version ``version`` satisfies the MatchSpec version ``spec``, matched as
+    conda does: ``12.0.*`` takes 12.0 and 12.0.1 (not 12.1), ``>=8.9,<9`` and ``8.1|8.2`` take ranges.
+
+    Raises:
+        InvalidOptionError: ``spec`` or ``version`` is not a conda version (specification).
+    """
+    try:
+        return bool(rattler.VersionSpec(spec).matches(rattler.Version(version)))
+    except (rattler.exceptions.InvalidVersionSpecError, rattler.exceptions.InvalidVersionError) as exc:
+        raise InvalidOptionError("conda version", f"{spec} / {version}", "a conda version and spec") from exc
+
+
 def solve(
     specs: Sequence[str],
     channels: Sequence[str],
@@ -205,7 +221,7 @@ def solve(
     root = _cache_root(cache_dir)
     gateway = rattler.Gateway(cache_dir=root / "repodata" if root else None, show_progress=False)
     try:
-        records = asyncio.run(
+        records = _run(
             rattler.solve(
                 sources,
                 parsed,
@@ -245,7 +261,7 @@ def install(
     records = [_repodata_record(package) for package in packages]
     root = _cache_root(cache_dir)
     try:
-        asyncio.run(
+        _run(
             rattler.install(
                 records,
                 target_prefix=prefix,
@@ -263,6 +279,58 @@ def install(
     except BaseException:
         _undo(prefix, existed)
         raise
+
+
+# --- the event loop -----------------------------------------------------------------------------------
+
+_T = TypeVar("_T")
+# How long to wait for rattler's threads to let go of the loop (they need the GIL for microseconds).
+_RELEASE_TIMEOUT_S = 10.0
+
+
+def _run(coroutine: Coroutine[Any, Any, _T]) -> _T:
+    """``asyncio.run``, and then wait until rattler's threads hold nothing of the loop any more.
+
+    Why: py-rattler (0.28, through pyo3-async-runtimes) hands a result to the loop from a tokio thread with
+    ``loop.call_soon_threadsafe``, whose socket write releases the GIL; the main thread can then finish the
+    loop, the command and start interpreter shutdown while that thread still waits to take the GIL back to
+    drop its references (the bound method, the future, the task locals). At shutdown CPython (< 3.14) ends
+    a thread that asks for the GIL with ``pthread_exit``, which unwinds the Rust frames and drops those
+    Python objects without the GIL: a segfault (exit 139) or ``PyGILState_Release`` abort (134) after a
+    finished command, in about one run in seven of a script that exits right after a solve (gdb shows the
+    tokio thread in ``method_dealloc`` under ``call_soon_threadsafe`` while the main thread is in
+    ``Py_FinalizeEx``). Every such reference leads to the loop, so once the loop is freed the threads are
+    done with Python; sleeping releases the GIL so they can finish.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        result = loop.run_until_complete(coroutine)
+    except Exception as exc:
+        # The traceback's frames hold the loop; the caller gets the error without them.
+        failure: Exception | None = exc.with_traceback(None)
+    else:
+        failure = None
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+    released = weakref.ref(loop)
+    del loop
+    _wait_until_freed(released)
+    if failure is not None:
+        raise failure
+    return result
+
+
+def _wait_until_freed(ref: weakref.ref[asyncio.AbstractEventLoop]) -> None:
+    deadline = time.monotonic() + _RELEASE_TIMEOUT_S
+    collected = False
+    while ref() is not None and time.monotonic() < deadline:
+        time.sleep(0.001)
+        if not collected and ref() is not None:
+            gc.collect()  # a reference cycle (a task and its coroutine) may be all that holds the loop
+            collected = True
 
 
 # --- conversions --------------------------------------------------------------------------------------

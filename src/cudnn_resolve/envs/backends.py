@@ -9,9 +9,10 @@ shell.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,7 @@ class BackendError(CudnnResolveError):
 
     def __init__(self, tool: str, detail: str) -> None:
         lines = [redact(line.strip()) for line in detail.strip().splitlines() if line.strip()]
-        summary = " ".join(lines[-8:]) or "no output"
+        summary = " ".join(lines[-8:]).rstrip(".") or "no output"
         super().__init__(
             f"{tool} failed: {summary}. Nothing was left at the target; fix the cause (network, disk space, "
             "an index that does not have the pinned version) and run the same command again"
@@ -72,14 +73,24 @@ class Plan:
         )
 
 
-def run_tool(args: Sequence[str], tool: str, progress: Progress, env: dict[str, str] | None = None) -> None:
-    """Run an installer. On a terminal its own progress shows; otherwise its output is kept for errors."""
+def run_tool(
+    args: Sequence[str],
+    tool: str,
+    progress: Progress,
+    env: dict[str, str] | None = None,
+    cause: Callable[[str], str | None] | None = None,
+) -> None:
+    """Run an installer. On a terminal its own progress shows; otherwise its output is kept for errors.
+
+    ``cause`` finds the failure's cause in the tool's error output (stderr, then stdout); a tool given one
+    keeps its stderr even on a terminal, so the error can name the cause instead of the output's last lines.
+    """
     show = progress.enabled
     try:
         result = subprocess.run(
             list(args),
             stdout=None if show else subprocess.PIPE,
-            stderr=None if show else subprocess.PIPE,
+            stderr=None if show and cause is None else subprocess.PIPE,
             text=True,
             env=env,
             check=False,
@@ -87,9 +98,29 @@ def run_tool(args: Sequence[str], tool: str, progress: Progress, env: dict[str, 
     except FileNotFoundError:
         raise BackendError(tool, f"{args[0]} was not found") from None
     if result.returncode != 0:
-        raise BackendError(
-            tool, (result.stderr or "") + (result.stdout or "") if not show else f"exit {result.returncode}"
+        found = (
+            next(filter(None, (cause(out or "") for out in (result.stderr, result.stdout))), None)
+            if cause
+            else None
         )
+        if found is not None:
+            raise BackendError(tool, found)
+        output = (result.stderr or "") + (result.stdout or "")
+        raise BackendError(tool, output if output.strip() else f"exit {result.returncode}")
+
+
+# conda prints an expected failure as "ExceptionName: message" followed by its explanation, after its
+# progress lines (conda/exception_handler.py, ExceptionHandler.handle_application_exception).
+_CONDA_ERROR = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Conflict)\b:?", re.MULTILINE)
+
+
+def conda_cause(output: str) -> str | None:
+    """The last error conda printed, from its name to the end, as one paragraph; None if there is none."""
+    starts = [m.start() for m in _CONDA_ERROR.finditer(output)]
+    if not starts:
+        return None
+    block = output[starts[-1] :]
+    return " ".join(line.strip() for line in block.splitlines() if line.strip())[:2000]
 
 
 def venv_python(prefix: Path) -> Path:
@@ -158,22 +189,53 @@ def find_conda() -> str | None:
 
 
 def install_conda(build: Path, plan: Plan, progress: Progress) -> None:
-    assert plan.resolution is not None
+    """The conda packages with the running (or found) conda, from exactly ``plan.channels``; then the
+    pip: section with uv, under the same constraints as a venv (conda would run pip without them)."""
+    resolution = plan.resolution
+    assert resolution is not None
     assert plan.conda_command
-    record = build.parent / f"{build.name}.environment.yml"
-    record.write_text(environment_yml(plan.resolution, plan.argv, build.name, plan.channels))
     command = list(plan.conda_command)
     tool = "conda" if command[-1] == "conda" else Path(command[0]).name
-    if tool.startswith("micromamba"):
-        args = [*command, "create", "--yes", "--prefix", str(build), "--file", str(record)]
-    else:
-        args = [*command, "env", "create", "--prefix", str(build), "--file", str(record)]
-    try:
-        with progress.step(f"creating the conda environment with {tool}"):
-            shutil.rmtree(build)  # conda creates the prefix itself and refuses an existing directory
-            run_tool(args, tool, progress)
-    finally:
-        record.unlink(missing_ok=True)
+    channels = [arg for channel in plan.channels for arg in ("-c", channel)]
+    args = [*command, "create", "--yes", "--prefix", str(build), "--override-channels", *channels]
+    # The build directory is temporary: conda must not record it in environments.txt (the final prefix
+    # is registered once it is in place, by the plugin).
+    env = {**os.environ, "CONDA_REGISTER_ENVS": "false"}
+    with progress.step(f"creating the conda environment with {tool} from {', '.join(plan.channels)}"):
+        shutil.rmtree(build)  # conda creates the prefix itself and refuses an existing directory
+        run_tool([*args, *resolution.conda.dependencies], tool, progress, env, cause=conda_cause)
+    record = build / RECORD_DIR
+    record.mkdir(exist_ok=True)
+    (record / "environment.yml").write_text(
+        environment_yml(resolution, plan.argv, plan.prefix.name, plan.channels)
+    )
+    install_pip_section(build, plan, progress)
+
+
+def install_pip_section(build: Path, plan: Plan, progress: Progress) -> None:
+    """A conda environment's pip: packages, installed with uv into its Python under the constraints."""
+    assert plan.resolution is not None
+    if not plan.resolution.conda.pip:
+        return
+    req, con = _record(build, plan)
+    with progress.step("installing the pip packages with uv"):
+        run_tool(
+            [
+                find_uv(),
+                "pip",
+                "install",
+                "--compile-bytecode",
+                "--python",
+                str(venv_python(build)),
+                "-r",
+                str(req),
+                "-c",
+                str(con),
+            ],
+            "uv pip install",
+            progress,
+            _uv_env(),
+        )
 
 
 def install_rattler(build: Path, plan: Plan, progress: Progress) -> None:
@@ -194,23 +256,4 @@ def install_rattler(build: Path, plan: Plan, progress: Progress) -> None:
     shutil.rmtree(build)  # the installer wants a new or empty prefix
     with progress.step(f"installing {len(packages)} conda packages with py-rattler"):
         install(packages, build, str(resolution.platform))
-    if resolution.conda.pip:
-        req, con = _record(build, plan)
-        with progress.step("installing the pip packages with uv"):
-            run_tool(
-                [
-                    find_uv(),
-                    "pip",
-                    "install",
-                    "--compile-bytecode",
-                    "--python",
-                    str(venv_python(build)),
-                    "-r",
-                    str(req),
-                    "-c",
-                    str(con),
-                ],
-                "uv pip install",
-                progress,
-                _uv_env(),
-            )
+    install_pip_section(build, plan, progress)

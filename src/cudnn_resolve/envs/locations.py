@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,27 +38,31 @@ class EnvEntry:
     created: str | None
 
 
-def list_envs() -> list[EnvEntry]:
-    root = envs_dir()
-    entries = []
-    for prefix in (
-        sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-        if root.is_dir()
-        else []
-    ):
-        try:
-            manifest = json.loads((prefix / MANIFEST_NAME).read_text())
-            resolution = manifest.get("resolution") or {}
-            frameworks = ", ".join(f"{f['name']} {f['version']}" for f in resolution.get("frameworks", []))
-            entries.append(
-                EnvEntry(
-                    prefix.name,
-                    prefix,
-                    frameworks or "?",
-                    resolution.get("cudnn_version"),
-                    manifest.get("created"),
-                )
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            entries.append(EnvEntry(prefix.name, prefix, "(no readable manifest)", None, None))
-    return entries
+def list_envs(prefixes: Sequence[Path] | None = None) -> list[EnvEntry]:
+    """The environments at ``prefixes`` (default: every one in :func:`envs_dir`), with what their
+    manifest says where they have one (environments made by other tools have none)."""
+    if prefixes is None:
+        root = envs_dir()
+        prefixes = (
+            sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+            if root.is_dir()
+            else []
+        )
+    return [_describe(prefix) for prefix in prefixes]
+
+
+def _describe(prefix: Path) -> EnvEntry:
+    try:
+        manifest = json.loads((prefix / MANIFEST_NAME).read_text())
+    except FileNotFoundError:
+        return EnvEntry(prefix.name, prefix, "(not made by cudnn-resolve)", None, None)
+    except (OSError, ValueError):
+        return EnvEntry(prefix.name, prefix, "(no readable manifest)", None, None)
+    try:
+        resolution = manifest.get("resolution") or {}
+        frameworks = ", ".join(f"{f['name']} {f['version']}" for f in resolution.get("frameworks", []))
+        return EnvEntry(
+            prefix.name, prefix, frameworks or "?", resolution.get("cudnn_version"), manifest.get("created")
+        )
+    except (AttributeError, KeyError, TypeError):
+        return EnvEntry(prefix.name, prefix, "(no readable manifest)", None, None)

@@ -8,8 +8,10 @@ files within each NUL-terminated string, padded with NULs (the final path is sho
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 
 def _is_text(data: bytes) -> bool:
@@ -56,13 +58,46 @@ def relocate(build: Path, final: Path) -> int:
         if root.is_dir():
             candidates |= {p for p in root.rglob("*") if p.is_file() and not p.is_symlink()}
     candidates |= {p for p in build.glob("*.cfg") if p.is_file()}
-    for record in (build / "conda-meta").glob("*.json") if (build / "conda-meta").is_dir() else ():
+    records = sorted((build / "conda-meta").glob("*.json")) if (build / "conda-meta").is_dir() else []
+    for record in records:
         candidates.add(record)
-        try:
-            paths = json.loads(record.read_text()).get("paths_data", {}).get("paths", [])
-        except (OSError, ValueError):
+        for entry in _paths_of(record):
+            candidates.add(build / entry["_path"])
+    rewritten = {
+        p for p in sorted(candidates) if p.is_file() and not p.is_symlink() and rewrite_file(p, old, new)
+    }
+    for record in records:
+        _update_checksums(record, build, rewritten)
+    return len(rewritten)
+
+
+def _paths_of(record: Path) -> list[dict[str, Any]]:
+    try:
+        paths = json.loads(record.read_text()).get("paths_data", {}).get("paths", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return (
+        [e for e in paths if isinstance(e, dict) and isinstance(e.get("_path"), str)]
+        if isinstance(paths, list)
+        else []
+    )
+
+
+def _update_checksums(record: Path, build: Path, rewritten: set[Path]) -> None:
+    """conda records each linked file's sha256 and size after its prefix was written in (paths_data's
+    ``sha256_in_prefix``; ``conda doctor`` reports a file that differs as altered): record the new ones."""
+    try:
+        document = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return
+    changed = False
+    for entry in document.get("paths_data", {}).get("paths", []) if isinstance(document, dict) else []:
+        path = build / entry.get("_path", "") if isinstance(entry, dict) else None
+        if path is None or path not in rewritten or "sha256_in_prefix" not in entry:
             continue
-        for entry in paths:
-            if isinstance(entry, dict) and entry.get("_path"):
-                candidates.add(build / entry["_path"])
-    return sum(rewrite_file(p, old, new) for p in sorted(candidates) if p.is_file() and not p.is_symlink())
+        data = path.read_bytes()
+        entry["sha256_in_prefix"] = hashlib.sha256(data).hexdigest()
+        entry["size_in_bytes"] = len(data)
+        changed = True
+    if changed:
+        record.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")

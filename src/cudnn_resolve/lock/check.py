@@ -140,9 +140,20 @@ def _read_conda_lock(path: Path, text: str, platform: str | None) -> LockedFile:
         hashes = package.get("hash") or {}
         if not (isinstance(hashes, dict) and (hashes.get("sha256") or hashes.get("md5"))):
             unhashed.append(name)
-    tools = doc.get("metadata", {}).get("cudnn-resolve", {})
-    tool = tools.get(platform, {}) if isinstance(tools, dict) and platform else {}
-    return LockedFile("conda-lock", pins, tuple(unhashed), tool if isinstance(tool, dict) else {})
+    return LockedFile("conda-lock", pins, tuple(unhashed), _conda_lock_tool(doc.get("metadata"), platform))
+
+
+def _conda_lock_tool(metadata: object, platform: str | None) -> dict[str, Any]:
+    """Our record for ``platform``: JSON in ``custom_metadata["cudnn-resolve.PLATFORM"]``."""
+    if not isinstance(metadata, dict) or platform is None:
+        return {}
+    custom = metadata.get("custom_metadata") or {}
+    text = custom.get(f"cudnn-resolve.{platform}") if isinstance(custom, dict) else None
+    try:
+        tool = json.loads(text) if isinstance(text, str) else {}
+    except ValueError:
+        return {}
+    return tool if isinstance(tool, dict) else {}
 
 
 def _read_uv_lock(path: Path, text: str, platform: str | None, python: Version | None) -> LockedFile:
@@ -223,16 +234,24 @@ def check_lock(path: Path, resolution: Resolution, fresh: LockedFile | None = No
         required = set()  # frameworks come from the pip: section, which conda locks do not hold
     if resolution.cudnn_version is not None:
         required |= {n for n in expected if n.startswith(("nvidia-cudnn", "cudnn"))}
+    matches = _conda_match if locked.kind.startswith("conda") else _same
     for name, version in sorted(expected.items()):
         have = locked.pins.get(name)
         if have is None:
             if name in required:
                 differences.append(f"{name}: not in the lock; the resolution pins {version}")
-        elif not (_same(have, version) or (version.endswith("*") and have.startswith(version.rstrip("*")))):
+        elif not matches(have, version):
             differences.append(f"{name}: the lock has {have}; the resolution pins {version}")
     differences += [f"{name}: no sha256/md5 hash in the lock" for name in locked.unhashed]
     differences += _hash_differences(locked, fresh)
     return LockCheck(path, tuple(differences))
+
+
+def _conda_match(have: str, spec: str) -> bool:
+    """A locked conda version against the resolution's MatchSpec version (``12.0.*`` takes 12.0)."""
+    from ..conda_packages import version_matches  # noqa: PLC0415  # conda locks are made with py-rattler
+
+    return version_matches(spec, have)
 
 
 def _hash_differences(locked: LockedFile, fresh: LockedFile | None) -> list[str]:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from ..redact import redact
 from ..resolver.resolution import Resolution
 from ..tomlwrite import value as toml_value
-from .header import assumption_line, header_lines
+from .header import assumption_line, command_text, header_lines
 
 TOOL = "cudnn-resolve"
 
@@ -66,6 +66,10 @@ def conda_lock_text(
 ) -> str:
     """conda-lock's v1 YAML (``version: 1``, ``metadata``, ``package``), one file for all platforms.
 
+    conda-lock's parser rejects unknown keys, so what cudnn-resolve records goes where conda-lock keeps
+    custom metadata (``metadata.custom_metadata``, string to string): the command that made the lock, and
+    per platform the JSON of :func:`tool_table`. ``sources`` lists the files the lock was made from;
+    there are none (the request is on the command line), so it is empty.
     Written as JSON-compatible YAML (flow style for scalars): every string is JSON-quoted, which YAML
     1.2 reads unchanged, so no YAML library is needed to write it.
     """
@@ -82,11 +86,14 @@ def conda_lock_text(
         lines.append("    used_env_vars: []")
     lines.append("  platforms:")
     lines += [f"  - {json.dumps(str(r.platform))}" for r in resolutions]
-    lines.append("  sources:")
-    lines.append(f"  - {json.dumps('cudnn-resolve ' + ' '.join(argv[1:]))}")
-    lines.append(f"  {TOOL}:")
+    lines.append("  sources: []")
+    lines.append("  custom_metadata:")
+    lines.append(f"    {json.dumps(TOOL + '.command')}: {json.dumps(command_text(argv))}")
     for resolution in resolutions:
-        lines.append(f"    {json.dumps(str(resolution.platform))}: {json.dumps(tool_table(resolution))}")
+        key = f"{TOOL}.{resolution.platform}"
+        lines.append(
+            f"    {json.dumps(key)}: {json.dumps(json.dumps(tool_table(resolution), sort_keys=True))}"
+        )
     lines.append("package:")
     for package in packages:
         first = True

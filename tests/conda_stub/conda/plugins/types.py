@@ -14,3 +14,9 @@ class CondaSubcommand:
 class CondaHealthCheck:
     name: str
     action: Callable[[str, bool], None]
+
+
+@dataclass(frozen=True)
+class CondaErrorHint:
+    text: str
+    hint_code: str
