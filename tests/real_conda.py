@@ -34,12 +34,13 @@ def setup_script() -> Path | None:
 
 
 def require_setup_script() -> Path:
-    """The setup script; a missing one fails the test in CI (where .ci/run provides it), skips elsewhere."""
+    """The setup script; a missing one fails the test in CI or when $CUDNN_RESOLVE_CONDA_DIR names it (as
+    .ci/run does), and skips it elsewhere."""
     script = setup_script()
     if script is None:
         where = os.environ.get(CONDA_DIR_VARIABLE) or " or ".join(str(c) for c in _CANDIDATES)
         message = f"no real conda: {where} has no setup.sh (set {CONDA_DIR_VARIABLE})"
-        if os.environ.get("CI"):
+        if os.environ.get("CI") or os.environ.get(CONDA_DIR_VARIABLE):
             pytest.fail(message)
         pytest.skip(message)
     return script
@@ -135,6 +136,30 @@ def make_real_conda(root: Path) -> RealConda:
         "CONDA_OVERRIDE_CUDA": "12.4",
     }
     return conda
+
+
+def tool_venv(name: str, requirement: str) -> Path:
+    """A venv holding ``requirement`` from the package index (through pip), kept between test runs under
+    ~/.cache/cudnn-resolve-tests/NAME. It is built beside and renamed into place, so its scripts'
+    shebangs are stale: run its tools as ``NAME/bin/python -m MODULE``."""
+    home = Path.home() / ".cache" / "cudnn-resolve-tests" / name
+    if (home / "ready").exists():
+        return home
+    building = home.with_name(f"{home.name}.{os.getpid()}")
+    subprocess.run([sys.executable, "-m", "venv", str(building)], check=True)
+    result = subprocess.run(
+        [str(building / "bin" / "python"), "-m", "pip", "install", "--quiet", requirement],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    (building / "ready").write_text(requirement + "\n")
+    try:
+        building.rename(home)
+    except OSError:  # another test run finished first: use its copy
+        shutil.rmtree(building, ignore_errors=True)
+    return home
 
 
 def remove(conda: RealConda) -> None:
