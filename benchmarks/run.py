@@ -1,4 +1,5 @@
-"""Run every benchmark: `python benchmarks/run.py [--quick] [--skip-pip]` (see each script's docstring).
+"""Run every benchmark: `python benchmarks/run.py [--quick] [--skip-pip] [--skip-conda]` (see each script's
+docstring).
 
 Each script prints a Markdown table (min and median of alternated, checked runs, with the peer measured
 in the same run); docs/benchmarks.md is made of these tables as printed.
@@ -24,6 +25,8 @@ def main() -> int:
             *(["--skip-pip"] if "--skip-pip" in sys.argv else []),
         ],
     ]
+    if "--skip-conda" not in sys.argv:
+        scripts.append(["bench_conda_plugin.py", "--repeats", "5" if quick else "21"])
     codes = []
     for script, *args in scripts:
         print(f"\n## {script}\n", flush=True)

@@ -138,3 +138,28 @@ def test_error_hints(plugin: ModuleType, error: str, codes: list[str]) -> None:
     hints = list(generated)
     assert [h.hint_code for h in hints] == [f"cudnn_resolve_cuda_{c}" for c in codes]
     assert all("conda cudnn-env" in h.text for h in hints)
+
+
+def test_advice_names_the_conda_commands() -> None:
+    from cudnn_resolve.cli.conda_context import conda_advice
+
+    text = "run: cudnn-resolve check; Regenerate it with 'cudnn-resolve lock'; made by cudnn-resolve 0.1.0"
+    assert conda_advice(text) == (
+        "run: conda cudnn-env check; Regenerate it with 'conda cudnn-env lock'; made by cudnn-resolve 0.1.0"
+    )
+    assert conda_advice("/opt/cudnn-resolve check") == "/opt/cudnn-resolve check"  # a path, not a command
+
+
+def test_conda_cause_is_the_error_not_the_progress() -> None:
+    from cudnn_resolve.envs.backends import conda_cause
+
+    output = (
+        "Collecting package metadata (repodata.json): ...working... done\n"
+        "Solving environment: ...working... failed\n\n"
+        "PackagesNotFoundError: The following packages are not available from current channels:\n\n"
+        "  - cudnn 7.*\n\n"
+    )
+    assert conda_cause(output) == (
+        "PackagesNotFoundError: The following packages are not available from current channels: - cudnn 7.*"
+    )
+    assert conda_cause("Solving environment: ...working... done\n") is None

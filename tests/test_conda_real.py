@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -393,3 +394,104 @@ def test_a_solve_then_exit_never_dies(tmp_path: Path) -> None:
         for _ in range(30)
     ]
     assert codes == [0] * 30, codes
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "commands" / "conda"
+UPDATE_DOCS = "CUDNN_RESOLVE_UPDATE_DOCS"
+
+
+@pytest.mark.skipif(PYTHON != "3.11", reason="docs/commands/conda/ was captured with Python 3.11")
+def test_the_docs_show_what_the_real_conda_prints(
+    real_conda: RealConda, channel: str, tmp_path: Path
+) -> None:
+    """docs/commands/conda/*.txt are this conda's output for the commands they show; with
+    CUDNN_RESOLVE_UPDATE_DOCS=1 this test writes them instead. The temporary paths are shown as a
+    user's: the envs directory as ~/miniforge3/envs, the test channel as file:///srv/conda-channel."""
+    name = "tf217"
+    shown_channel = "file:///srv/conda-channel"
+    examples = {
+        "help": ("cudnn-env", "--help"),
+        "create": (
+            "cudnn-env",
+            "create",
+            "tf=2.17",
+            "--framework-from",
+            "conda",
+            "--python",
+            "3.11",
+            "--cudnn",
+            "9.3",
+            "-n",
+            name,
+            "-c",
+            channel,
+            "--override-channels",
+            "--no-check",
+            *NO_DETECT,
+        ),
+        "list": ("list", "-n", name),
+        "envs": ("cudnn-env", "envs", "--json"),
+        "check-missing": ("cudnn-env", "check", "-p", "./missing"),
+        "check-missing-json": ("cudnn-env", "check", "-p", "./missing", "--json"),
+        "lock": (
+            "cudnn-env",
+            "lock",
+            "tf=2.17",
+            "--framework-from",
+            "conda",
+            "--python",
+            "3.11",
+            "--cudnn",
+            "9.3",
+            "-c",
+            channel,
+            "--override-channels",
+            "--format",
+            "conda-lock",
+            "-o",
+            "conda-lock.yml",
+            *NO_DETECT,
+        ),
+        "lock-check": (
+            "cudnn-env",
+            "lock",
+            "tf=2.17",
+            "--framework-from",
+            "conda",
+            "--python",
+            "3.11",
+            "--cudnn",
+            "9.3",
+            "-c",
+            channel,
+            "--override-channels",
+            "--check",
+            "conda-lock.yml",
+            *NO_DETECT,
+        ),
+        "hint": ("create", "--dry-run", "-n", "gpu", "--override-channels", "-c", channel, "pytorch"),
+    }
+    outputs = {}
+    for example, args in examples.items():
+        env = {"CONDA_OVERRIDE_CUDA": ""} if example == "hint" else None
+        result = real_conda.run(*args, env=env, cwd=tmp_path)
+        text = (
+            f"$ conda {' '.join(args)}\n{result.stdout}{result.stderr}".rstrip()
+            + f"\n# exit code {result.returncode}\n"
+        )
+        if example == "envs":  # the creation time changes with every run
+            text = re.sub(r'"created": "[^"]+"', '"created": "2026-11-30T12:00:00+00:00"', text)
+        outputs[example] = (
+            text.replace(str(real_conda.envs_dir), "~/miniforge3/envs")
+            .replace(str(real_conda.prefix), "~/miniforge3")
+            .replace(channel.removeprefix("file://"), shown_channel.removeprefix("file://"))
+        )
+    assert real_conda.run("env", "remove", "--yes", "-n", name).returncode == 0
+    if os.environ.get(UPDATE_DOCS):
+        DOCS.mkdir(exist_ok=True)
+        for example, text in outputs.items():
+            (DOCS / f"{example}.txt").write_text(text)
+    for example, text in outputs.items():
+        assert (DOCS / f"{example}.txt").read_text() == text, (
+            f"rerun with {UPDATE_DOCS}=1 and review the diff"
+        )

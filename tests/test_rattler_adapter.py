@@ -27,6 +27,7 @@ from cudnn_resolve.conda_packages import (
     install,
     rattler_adapter,
     solve,
+    version_matches,
 )
 from cudnn_resolve.errors import InvalidOptionError
 
@@ -89,6 +90,27 @@ def test_canonical_matchspec_rejects_garbage(text: str) -> None:
 
 
 # --- solving ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "version", "matches"),
+    [
+        ("12.0.*", "12.0", True),  # the `lock --check` case: conda's 12.0.* takes 12.0 itself
+        ("12.0.*", "12.0.1", True),
+        ("12.0.*", "12.1", False),
+        ("8.1.0.*", "8.1.0.77", True),
+        ("11.2.*", "11.8.0", False),
+        (">=8.9,<9", "8.9.7.29", True),
+        (">=8.9,<9", "9.0.0", False),
+    ],
+)
+def test_version_matches_is_conda_matching(spec: str, version: str, matches: bool) -> None:
+    assert version_matches(spec, version) is matches
+
+
+def test_version_matches_rejects_garbage() -> None:
+    with pytest.raises(InvalidOptionError):
+        version_matches(">>>1", "1.0")
 
 
 def test_cuda_11_stack_solves_under_a_newer_driver(channel: str) -> None:

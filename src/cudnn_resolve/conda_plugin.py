@@ -66,6 +66,7 @@ def _context() -> Any:
     active = os.environ.get("CONDA_PREFIX")
     return CondaContext(
         envs_dirs=tuple(Path(d) for d in context.envs_dirs),
+        root_prefix=Path(context.root_prefix),
         command=(sys.executable, "-m", "conda"),
         active_prefix=Path(active) if active else None,
         locate=_locate,

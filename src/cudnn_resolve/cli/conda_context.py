@@ -26,6 +26,7 @@ class CondaContext:
     """conda's view of environments and channels, as functions of the running conda."""
 
     envs_dirs: tuple[Path, ...]  # conda's envs_dirs, first is where new environments go
+    root_prefix: Path  # conda's own environment, "base"
     command: tuple[str, ...]  # how to run the running conda: (sys.executable, "-m", "conda")
     active_prefix: Path | None  # the active environment (CONDA_PREFIX), the default for check/doctor
     locate: Callable[[str], Path]  # -n NAME -> its prefix, by conda's rules (existing, else where it goes)

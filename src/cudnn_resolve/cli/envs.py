@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 
 from ..envs import envs_dir, list_envs
 from .conda_context import conda_context
@@ -22,7 +23,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace) -> int:
     context = conda_context(args)
     if context is not None:
-        entries = list_envs(context.known_prefixes())
+        entries = [
+            replace(e, name="base") if e.prefix == context.root_prefix else e
+            for e in list_envs(context.known_prefixes())
+        ]
         where = ", ".join(str(d) for d in context.envs_dirs) + " and conda's environments.txt"
     else:
         entries = list_envs()

@@ -1,4 +1,5 @@
 import os
+import sys
 from pathlib import Path
 
 
@@ -6,6 +7,10 @@ class _Context:
     @property
     def envs_dirs(self):
         return [os.environ.get("STUB_CONDA_ENVS_DIR", str(Path.home() / "stub-conda" / "envs"))]
+
+    @property
+    def root_prefix(self):
+        return sys.prefix
 
 
 context = _Context()
