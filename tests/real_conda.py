@@ -110,6 +110,8 @@ def make_real_conda(root: Path) -> RealConda:
             "install",
             "--quiet",
             "--compile-bytecode",
+            "--refresh-package",  # uv's cache may hold a build of another checkout of the same version
+            "cudnn-resolve",
             "--python",
             str(conda.python),
             "-e",
