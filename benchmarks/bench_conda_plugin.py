@@ -114,8 +114,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "with": (Path(tmp, "with"), make_conda(setup, Path(tmp, "with"), args.project)),
             "without": (Path(tmp, "without"), make_conda(setup, Path(tmp, "without"), None)),
         }
-        print(f"conda 26.7.1 from {setup.parent}; {args.repeats} runs each after {args.warmup} warm-up runs")
-        print(f"{'command':<20} {'plugin':<8} {'min':>8} {'median':>8}  ratio (medians, mins, paired)")
+        print(
+            f"conda 26.7.1 from {setup.parent}; {args.repeats} runs each after {args.warmup} warm-up runs\n"
+        )
+        print(
+            "| command | without the plugin (min / median) | with (min / median) "
+            "| ratio: medians, mins, paired |"
+        )
+        print("|---|---|---|---|")
         for label, command in COMMANDS:
             times: dict[str, list[float]] = {"with": [], "without": []}
             for _ in range(args.warmup):
@@ -126,21 +132,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for which in order:
                     prefix, env = venvs[which]
                     times[which].append(timed(prefix / "bin" / "python", command, env))
-            for which in ("without", "with"):
-                values = times[which]
-                print(f"{label:<20} {which:<8} {min(values):8.3f} {statistics.median(values):8.3f}", end="")
-                if which == "with":
-                    median = statistics.median(values) / statistics.median(times["without"])
-                    fastest = min(values) / min(times["without"])
-                    paired = statistics.median(w / o for w, o in zip(values, times["without"]))
-                    print(f"  {median:.3f}x, {fastest:.3f}x, {paired:.3f}x", end="")
-                    if label == "conda env list" and paired > TARGET:
-                        ok = False
-                        print(f"  (target <= {TARGET}x: MISSED)", end="")
-                print()
+            with_, without = times["with"], times["without"]
+            median = statistics.median(with_) / statistics.median(without)
+            fastest = min(with_) / min(without)
+            paired = statistics.median(w / o for w, o in zip(with_, without))
+            missed = label == "conda env list" and paired > TARGET
+            ok = ok and not missed
+            print(
+                f"| `{label}` | {min(without):.3f} / {statistics.median(without):.3f} s "
+                f"| {min(with_):.3f} / {statistics.median(with_):.3f} s "
+                f"| {median:.3f}x, {fastest:.3f}x, {paired:.3f}x"
+                + (f" (target <= {TARGET}x: MISSED) |" if missed else " |")
+            )
         prefix, env = venvs["with"]
         modules = imported_modules(prefix / "bin" / "python", env)
-        print(f"cudnn_resolve modules imported by `conda env list`: {', '.join(sorted(modules))}")
+        print(f"\ncudnn_resolve modules imported by `conda env list`: {', '.join(sorted(modules))}")
         if modules != EXPECTED_MODULES:
             ok = False
             print(f"  expected only {', '.join(sorted(EXPECTED_MODULES))}")

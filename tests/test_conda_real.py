@@ -410,7 +410,6 @@ def test_the_docs_show_what_the_real_conda_prints(
     name = "tf217"
     shown_channel = "file:///srv/conda-channel"
     examples = {
-        "help": ("cudnn-env", "--help"),
         "create": (
             "cudnn-env",
             "create",
