@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,20 +18,29 @@ class OutputError(UsageError):
         super().__init__(f"cannot write {path}: {reason}. Choose another output path, or fix the directory.")
 
 
-def _mode_for(path: Path) -> int:
-    """The permissions ``path`` has, or a new file's (0666 less the umask): a temporary file is 0600."""
+def new_mode(directory: bool = False) -> int:
+    """What the umask gives a new file or directory (0644 and 0755 under umask 022).
+
+    Temporary files and directories are created private (0600/0700, ``tempfile``), so whatever is
+    renamed into place must be given its mode explicitly. The umask is read by setting it and putting
+    it back: POSIX has no read-only call."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if directory else 0o666) & ~umask
+
+
+def user_mode(path: Path) -> int:
+    """The mode for a file written at ``path``: the mode of the file it replaces, else the umask's."""
     try:
-        return path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return new_mode()
 
 
 def write_files(files: Sequence[tuple[Path, str]]) -> None:
     """Write every (path, text), or none: each is written to a temporary file beside its target, and only
-    when all are written are they renamed into place (a rename within one directory is atomic). A file
-    that existed keeps its permissions."""
+    when all are written are they renamed into place (a rename within one directory is atomic). Each file
+    gets the mode of the file it replaces, or the umask's for a new file."""
     resolved = [p.resolve() for p, _ in files]
     if len(set(resolved)) != len(resolved):
         raise ConflictingOptionsError("two outputs name the same file", "Give each output its own path")
@@ -46,7 +56,7 @@ def write_files(files: Sequence[tuple[Path, str]]) -> None:
             staged.append((tmp, path))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
-            os.chmod(tmp, _mode_for(path))
+            os.chmod(tmp, user_mode(path))
         for tmp, path in staged:
             os.replace(tmp, path)
         staged.clear()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from packaging.version import InvalidVersion, Version
 from .data import KnowledgeBase
 from .data.knowledge import DATA_FILES
 from .data.wheels import WheelRequirement
+from .fileio import write_files
 from .resolver.needs import constraint_pin
 from .tomlwrite import dumps
 from .uvtool import UV_PLATFORMS, UvError, run_uv
@@ -297,7 +297,7 @@ def write_overlay(result: Refresh, overlay: Path) -> list[Path]:
     """Write the refreshed records into the overlay directory (merged with what it already holds)."""
     from .data.overlay import merge  # noqa: PLC0415  # only writing needs it
 
-    written = []
+    files = []
     overlay.mkdir(parents=True, exist_ok=True)
     for name, tables in result.overlay.items():
         assert name in DATA_FILES
@@ -309,8 +309,6 @@ def write_overlay(result: Refresh, overlay: Path) -> list[Path]:
             "records here replace or add to the shipped constraints/" + name + ". 'cudnn-resolve data reset'",
             "removes them.",
         ]
-        with tempfile.NamedTemporaryFile("w", dir=overlay, delete=False, suffix=".tmp") as handle:
-            handle.write(dumps(document, header))
-        Path(handle.name).replace(path)
-        written.append(path)
-    return written
+        files.append((path, dumps(document, header)))
+    write_files(files)
+    return [path for path, _ in files]

@@ -17,6 +17,7 @@ from .._version import __version__
 from ..errors import EXIT_BAD_INPUT, CudnnResolveError, ResolutionImpossibleError
 from ..redact import redact
 from . import check, constraints, create, data, doctor, env_file, envs, explain, lock, matrix, pins, project
+from .streams import writing_stdout
 
 VERBS: dict[str, ModuleType] = {
     "pins": pins,
@@ -34,7 +35,8 @@ VERBS: dict[str, ModuleType] = {
 }
 
 EPILOG = """\
-exit codes: 0 success, 1 no consistent answer (or a failed check), 2 bad input.
+exit codes: 0 success, 1 no consistent answer (or a failed check), 2 bad input (or an output that
+cannot be written), 141 the output's reader went away (`| head`).
 examples:
   cudnn-resolve pins tf=2.10
   cudnn-resolve pins 'torch>=2.4,<2.6' --driver 535.104.05 --gpu-arch 8.6
@@ -109,7 +111,10 @@ def report_error(error: CudnnResolveError, as_json: bool, prog: str = "cudnn-res
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code. Never raises for expected failures."""
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    return writing_stdout(lambda: _main(list(sys.argv[1:] if argv is None else argv)))
+
+
+def _main(args_list: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(args_list)
     args.argv = ("cudnn-resolve", *args_list)
@@ -121,10 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_verb(args: argparse.Namespace) -> int:
     """Execute a parsed command (also the conda plugin's action); expected failures raise."""
-    try:
-        return int(args.execute(args))
-    except BrokenPipeError:  # `cudnn-resolve matrix | head`
-        return 0
+    return writing_stdout(lambda: int(args.execute(args)))
 
 
 def run() -> NoReturn:

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import FrameType
 
 from ..errors import CudnnResolveError, UsageError
+from ..fileio import new_mode
 
 try:  # POSIX; on Windows the lock is an exclusively created file
     import fcntl
@@ -133,9 +134,7 @@ def staged(prefix: Path, force: bool) -> Iterator[Path]:
         try:
             build = Path(tempfile.mkdtemp(prefix=f".{prefix.name}{BUILD_MARK}", dir=prefix.parent))
             # mkdtemp makes it private (0700); an environment gets the permissions the umask gives.
-            umask = os.umask(0)
-            os.umask(umask)
-            build.chmod(0o777 & ~umask)
+            build.chmod(new_mode(directory=True))
         except OSError as exc:
             raise UnwritableError(prefix.parent, exc.strerror or str(exc)) from None
         previous = signal.getsignal(signal.SIGTERM)
