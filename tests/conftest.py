@@ -11,6 +11,7 @@ import pytest
 
 from cudnn_resolve.cli import main
 from cudnn_resolve.data import KnowledgeBase, load_knowledge_base, shipped_data_dir
+from cudnn_resolve.host import NO_DETECT_VARIABLE
 
 from .real_conda import RealConda
 
@@ -21,6 +22,15 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     download/metadata cache that every test run on this machine reuses (CI cleans it)."""
     os.environ["CUDNN_RESOLVE_CACHE_DIR"] = str(tmp_path_factory.mktemp("kb-cache"))
     os.environ.setdefault("UV_CACHE_DIR", str(Path.home() / ".cache" / "cudnn-resolve-tests" / "uv"))
+
+
+@pytest.fixture(autouse=True)
+def _host_facts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests control the host facts: this machine's driver is not looked for (as on a machine without
+    one), so the answers are the same on a GPU machine. Tests of detection itself delete the variable
+    and accept either machine; e2e tests run real environments on the real machine and keep it."""
+    if "e2e" not in request.keywords:
+        monkeypatch.setenv(NO_DETECT_VARIABLE, "1")
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ driver is a normal answer, not an error: every attempt and why it failed is kept
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from .errors import InvalidOptionError
 from .versions import ComputeCapability, DriverVersion
 
 PROC_VERSION = Path("/proc/driver/nvidia/version")
+NO_DETECT_VARIABLE = "CUDNN_RESOLVE_NO_DETECT"
 _SMI_QUERY = "--query-gpu=driver_version,compute_cap,name,memory.total"
 _PROC_RE = re.compile(r"Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)?)\b")
 
@@ -52,11 +54,26 @@ class HostInfo:
         return self.driver is not None
 
     @property
+    def why_not_detected(self) -> str | None:
+        """Why detection did not run (``--no-detect``, ``CUDNN_RESOLVE_NO_DETECT is set``, ``resolving for
+        win-64, not this machine``), or None."""
+        if not self.attempts or self.method not in ("disabled", "skipped"):
+            return None
+        if self.method == "skipped":
+            return self.attempts[0].removeprefix("detection skipped: ")
+        return self.attempts[0].removeprefix("detection disabled (").removesuffix(")")
+
+    @property
     def capabilities(self) -> tuple[ComputeCapability, ...]:
         return tuple(sorted({g.capability for g in self.gpus if g.capability is not None}))
 
 
-NOT_DETECTED = HostInfo(None, (), "disabled", ("detection disabled (--no-detect)",))
+def not_detected(why: str) -> HostInfo:
+    """No detection was run, for the reason given (shown as "host: not detected (WHY)")."""
+    return HostInfo(None, (), "disabled", (f"detection disabled ({why})",))
+
+
+NOT_DETECTED = not_detected("--no-detect")
 
 
 def skipped(reason: str) -> HostInfo:
@@ -149,22 +166,37 @@ def _from_proc(path: Path) -> HostInfo:
     return HostInfo(parse_proc_version(text), (), "proc", ())
 
 
+def machine_detection_disabled() -> bool:
+    """True when NO_DETECT_VARIABLE is set: this machine's driver is not looked for (NVML, the kernel
+    module's file, nvidia-smi on PATH; the probe's libcuda and NVML too), as if it had none. The test
+    suite sets it so that its answers do not depend on the machine that runs it."""
+    return bool(os.environ.get(NO_DETECT_VARIABLE))
+
+
 def detect_host(
     *,
     use_nvml: bool = True,
     proc_path: Path = PROC_VERSION,
     nvidia_smi: str | None = "nvidia-smi",
 ) -> HostInfo:
-    """Detect the driver and GPUs; never raises. Arguments let tests point at fixtures."""
+    """Detect the driver and GPUs; never raises. Arguments let tests point at fixtures (which are read
+    even when NO_DETECT_VARIABLE turns off the machine's own sources)."""
     attempts: list[str] = []
+    off = machine_detection_disabled()
     methods: Sequence[tuple[str, Any]] = [
         ("nvml", _from_nvml if use_nvml else None),
         ("proc", (lambda: _from_proc(proc_path))),
         ("nvidia-smi", (lambda: _from_nvidia_smi(nvidia_smi)) if nvidia_smi else None),
     ]
+    machine = {"nvml": True, "proc": proc_path == PROC_VERSION, "nvidia-smi": nvidia_smi == "nvidia-smi"}
+    if off and all(machine[name] for name, method in methods if method is not None):
+        return not_detected(f"{NO_DETECT_VARIABLE} is set")
     found: HostInfo | None = None
     for name, method in methods:
         if method is None:
+            continue
+        if off and machine[name]:
+            attempts.append(f"{name}: not looked for ({NO_DETECT_VARIABLE} is set)")
             continue
         try:
             info = method()

@@ -32,10 +32,10 @@ def _host_line(resolution: Resolution) -> str:
         parts.append("GPU " + ", ".join(str(g) for g in request.gpus) + ("" if given else " (detected)"))
     if parts:
         return ", ".join(parts)
-    if host is None or host.method == "disabled":
-        return "not detected (--no-detect)"
-    if host.method == "skipped":
-        return "not detected (another platform)"
+    if host is None:
+        return "not detected"
+    if host.why_not_detected is not None:
+        return f"not detected ({host.why_not_detected})"
     return "no NVIDIA driver found"
 
 
@@ -65,10 +65,11 @@ def render_resolution(resolution: Resolution) -> str:
     width = max(len(k) for k, _ in facts)
     lines += [f"{k.ljust(width)}  {v}" for k, v in facts]
     pip = resolution.pip
-    lines += ["", "pip requirements:"] + [f"  {r}" for r in pip.requirements]
-    if pip.index_urls:
+    if pip.requirements:  # none with --framework-from conda: no heading over nothing
+        lines += ["", "pip requirements:"] + [f"  {r}" for r in pip.requirements]
         lines += [f"  --extra-index-url {u}" for u in pip.index_urls]
-    lines += ["pip constraints:"] + [f"  {c}" for c in pip.constraints]
+    if pip.constraints:
+        lines += ["pip constraints:"] + [f"  {c}" for c in pip.constraints]
     conda = resolution.conda
     lines += ["", f"conda ({', '.join(conda.channels)}):"] + [f"  {d}" for d in conda.dependencies]
     lines += [f"  pip: {p}" for p in conda.pip]

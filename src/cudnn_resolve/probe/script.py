@@ -104,10 +104,18 @@ def env_info():
 # --- driver and GPUs ---------------------------------------------------------------------------------------
 
 
+# Set (by the test suite, or a user who wants to): do not look for this machine's driver, as if it had none.
+NO_DETECT = "CUDNN_RESOLVE_NO_DETECT"
+NOT_LOOKED_FOR = "not looked for (" + NO_DETECT + " is set)"
+
+
 @guarded
 def driver_info():
     names = ("nvcuda.dll",) if os.name == "nt" else ("libcuda.so.1",)
     result: dict = {"libcuda": None, "cuda_driver_version": None, "error": None}
+    if os.environ.get(NO_DETECT):
+        result["error"] = NOT_LOOKED_FOR
+        return result
     for name in names:
         try:
             lib = ctypes.CDLL(name)
@@ -131,6 +139,8 @@ class _Memory(ctypes.Structure):
 
 @guarded
 def nvml_info():
+    if os.environ.get(NO_DETECT):
+        return {"driver": None, "gpus": [], "error": NOT_LOOKED_FOR}
     name = "nvml.dll" if os.name == "nt" else "libnvidia-ml.so.1"
     try:
         nvml = ctypes.CDLL(name)
