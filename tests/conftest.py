@@ -13,6 +13,7 @@ from cudnn_resolve.cli import main
 from cudnn_resolve.data import KnowledgeBase, load_knowledge_base, shipped_data_dir
 from cudnn_resolve.host import NO_DETECT_VARIABLE
 
+from .e2e_envs import Workspace
 from .real_conda import RealConda
 
 
@@ -81,3 +82,11 @@ def real_conda(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealConda]:
     conda = make_real_conda(tmp_path_factory.mktemp("real-conda"))
     yield conda
     remove(conda)
+
+
+@pytest.fixture(scope="module")
+def workspace() -> Iterator[Workspace]:
+    """A directory for one test module's real environments (e2e), deleted after the module."""
+    space = Workspace()
+    yield space
+    space.close()

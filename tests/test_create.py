@@ -50,21 +50,22 @@ def test_existing_prefix_is_refused(cli: Callable[..., Run], tmp_path: Path) -> 
     assert (prefix / "keep").read_text() == "mine"
 
 
-def test_missing_python_version(cli: Callable[..., Run], tmp_path: Path) -> None:
-    # TensorFlow 2.10 supports Python 3.7-3.10; this machine has 3.11 only.
-    if any(Path(p).exists() for p in ("/usr/bin/python3.10", "/usr/local/bin/python3.10")):
-        pytest.skip("a Python 3.10 exists here")
-    run = cli("create", "tf=2.10", "-p", str(tmp_path / "env"), "--no-detect")
-    assert run.code == 1
-    assert "needs Python >=3.7,<3.11" in run.err
-    assert "uv python install 3.7" in run.err or "--python PATH" in run.err
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_unwritable_parent(cli: Callable[..., Run]) -> None:
-    run = cli("create", "torch==2.14.1", "-p", "/proc/cudnn-resolve-test/env", "--no-detect")
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]])
+def test_unwritable_parent(cli: Callable[..., Run], dry_run: list[str]) -> None:
+    # A dry run checks what the real run checks first, and refuses what it refuses.
+    run = cli("create", "torch==2.14.1", "-p", "/proc/cudnn-resolve-test/env", "--no-detect", *dry_run)
     assert run.code == 2
     assert "cannot create the environment in" in run.err
+
+
+def test_dry_run_refuses_an_existing_prefix(cli: Callable[..., Run], tmp_path: Path) -> None:
+    run = cli("create", "torch==2.14.1", "-p", str(tmp_path), "--no-detect", "--dry-run")
+    assert run.code == 2
+    assert "already exists" in run.err
+    assert (
+        cli("create", "torch==2.14.1", "-p", str(tmp_path), "--no-detect", "--dry-run", "--force").code == 0
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_no_target_is_bad_input(cli: Callable[..., Run]) -> None:

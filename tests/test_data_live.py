@@ -14,6 +14,7 @@ from cudnn_resolve.data import KnowledgeBase
 from cudnn_resolve.resolver.needs import exact_pin
 from cudnn_resolve.versions import Platform
 
+from .terminal import on_terminal
 from .uvtools import network
 from .uvtools import uv_compile as uv_compile_args
 
@@ -51,3 +52,11 @@ def test_tensorflow_and_cuda_pins(kb: KnowledgeBase, tf: str) -> None:
         if pin is not None:
             assert Version(resolved[req.name]) == pin, req.name
     assert Version(resolved["nvidia-cudnn-cu12"]) == extra.tested_cudnn
+
+
+def test_data_update_check_shows_progress_on_a_terminal() -> None:
+    # It takes minutes (a resolution per release): each step shows, with its duration, as it ends.
+    shown = on_terminal(["data", "update", "--check", "--series", "1"])
+    assert shown.code in (0, 1), shown.err  # 1: the data is behind the index, a normal answer
+    assert shown.err.startswith("... resolving torch\n    done in ")
+    assert "... resolving jax\n    done in " in shown.err

@@ -76,6 +76,7 @@ VERB_COMMANDS = {
     "explain": ["explain", "{tmp}/error.log"],
     "matrix": ["matrix"],
     "data": ["data", "show"],
+    "project": ["project", "tf=2.10", *LINUX, "--path", "{tmp}", "--dry-run"],
     "--help": ["--help"],
 }
 

@@ -1,16 +1,35 @@
 """A small TOML writer for the data records `data update` produces (strings, integers, lists of strings,
-tables and arrays of tables): enough for the overlay files, with no dependency."""
+tables and arrays of tables) and the pylock files `lock` writes (date-times, inline tables): enough for
+those, with no dependency."""
 
 from __future__ import annotations
 
+import datetime
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def key(name: str) -> str:
+    """A TOML key: bare where TOML allows it (``upload-time``), else quoted."""
+    return name if _BARE_KEY.match(name) else json.dumps(name)
+
 
 def value(value: Any) -> str:
-    """One TOML value: a string, integer, boolean, list or inline table."""
+    """One TOML value: a string, integer, boolean, date-time, list or inline table."""
     return _value(value)
+
+
+def _datetime(moment: datetime.datetime) -> str:
+    """RFC 3339 as TOML writes it, UTC as ``Z`` (how uv writes a pylock's upload-time)."""
+    text = moment.replace(tzinfo=None).isoformat()
+    offset = moment.utcoffset()
+    if offset is None:
+        return text
+    return text + ("Z" if not offset else moment.isoformat()[len(text) :])
 
 
 def _value(value: Any) -> str:
@@ -18,12 +37,14 @@ def _value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, datetime.datetime):
+        return _datetime(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=True)  # a JSON string is a valid TOML basic string
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_value(v) for v in value) + "]"
     if isinstance(value, Mapping):
-        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_value(v)}" for k, v in value.items()) + " }"
+        return "{ " + ", ".join(f"{key(str(k))} = {_value(v)}" for k, v in value.items()) + " }"
     raise TypeError(f"cannot write {type(value).__name__} as TOML")
 
 

@@ -95,3 +95,45 @@ def fake_program(directory: Path, libs: Path, runpath: str = "$ORIGIN/lib") -> P
         f"-Wl,-rpath,{runpath}",
         "-Wl,--enable-new-dtags",
     )
+
+
+NVML_C = """
+#include <string.h>
+typedef struct { unsigned long long total, free, used; } memory_v1;
+typedef struct { unsigned int version; unsigned long long total, reserved, free, used; } memory_v2;
+int nvmlInit_v2(void) { return 0; }
+int nvmlInitWithFlags(unsigned int flags) { return 0; }
+int nvmlShutdown(void) { return 0; }
+int nvmlSystemGetDriverVersion(char *out, unsigned int n) { strncpy(out, "%(driver)s", n); return 0; }
+int nvmlSystemGetCudaDriverVersion_v2(int *v) { *v = %(cuda)d; return 0; }
+int nvmlSystemGetCudaDriverVersion(int *v) { *v = %(cuda)d; return 0; }
+int nvmlDeviceGetCount_v2(unsigned int *n) { *n = 1; return 0; }
+int nvmlDeviceGetHandleByIndex_v2(unsigned int i, void **handle) { *handle = (void *)1; return 0; }
+int nvmlDeviceGetName(void *handle, char *out, unsigned int n) { strncpy(out, "%(gpu)s", n); return 0; }
+int nvmlDeviceGetCudaComputeCapability(void *handle, int *major, int *minor) {
+    *major = %(major)d; *minor = %(minor)d; return 0;
+}
+int nvmlDeviceGetMemoryInfo(void *handle, memory_v1 *m) {
+    m->total = m->free = 24ULL << 30; m->used = 0; return 0;
+}
+int nvmlDeviceGetMemoryInfo_v2(void *handle, memory_v2 *m) { m->total = m->free = 24ULL << 30; return 0; }
+const char *nvmlErrorString(int result) { return "stand-in"; }
+"""
+LIBCUDA_C = (
+    "int cuDriverGetVersion(int *v) { *v = %(cuda)d; return 0; }\nint cuInit(unsigned f) { return 0; }\n"
+)
+
+
+def fake_driver(directory: Path, driver: str = "550.54.14", cuda: int = 12040) -> tuple[Path, Path]:
+    """A machine's NVIDIA driver as programs see it: libnvidia-ml.so.1 (NVML), libcuda.so.1 and nvidia-smi
+    answering for one GPU (an A10, compute capability 8.6). Returns (library directory, bin directory):
+    put them on LD_LIBRARY_PATH and PATH."""
+    values = {"driver": driver, "cuda": cuda, "gpu": "NVIDIA A10", "major": 8, "minor": 6}
+    libs, bin_dir = directory / "lib", directory / "bin"
+    _build(NVML_C % values, libs / "libnvidia-ml.so.1", "-shared")
+    _build(LIBCUDA_C % values, libs / "libcuda.so.1", "-shared")
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    smi = bin_dir / "nvidia-smi"
+    smi.write_text(f"#!/bin/sh\necho '{driver}, 8.6, NVIDIA A10, 24576'\n")
+    smi.chmod(0o755)
+    return libs, bin_dir

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -17,6 +18,7 @@ from .._version import __version__
 from ..errors import EXIT_BAD_INPUT, CudnnResolveError, ResolutionImpossibleError
 from ..redact import redact
 from . import check, constraints, create, data, doctor, env_file, envs, explain, lock, matrix, pins, project
+from .helptext import DOCS_URL, epilog
 from .streams import writing_stdout
 
 VERBS: dict[str, ModuleType] = {
@@ -34,7 +36,7 @@ VERBS: dict[str, ModuleType] = {
     "data": data,
 }
 
-EPILOG = """\
+EPILOG = f"""\
 exit codes: 0 success, 1 no consistent answer (or a failed check), 2 bad input (or an output that
 cannot be written), 141 the output's reader went away (`| head`).
 examples:
@@ -49,6 +51,9 @@ examples:
   cudnn-resolve create torch==2.14.1 -p ./env
   cudnn-resolve check -p ./env --expect-cudnn 9.24
   cudnn-resolve matrix tensorflow --format markdown
+each verb's --help ends with its own examples.
+
+documentation: {DOCS_URL}
 """
 
 
@@ -56,7 +61,24 @@ class ArgumentParser(argparse.ArgumentParser):
     """argparse with our error format: one paragraph naming the problem and where help is."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}. See '{self.prog} --help'.\n")
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {_plain(message)}. See '{self.prog} --help'.\n")
+
+
+_INVALID_CHOICE = re.compile(
+    r"^argument (?P<name>[^:]+): invalid choice: (?P<value>.*?) \(choose from (?P<of>.*)\)$"
+)
+
+
+def _plain(message: str) -> str:
+    """argparse's "argument action: invalid choice: 'foo' (choose from ...)" in words a user knows:
+    "'foo' is not a valid action: choose show, update or reset"."""
+    match = _INVALID_CHOICE.match(message)
+    if match is None:
+        return message
+    name = match["name"] if match["name"].startswith("-") else match["name"].lower()
+    choices = [c.strip(" '") for c in match["of"].split(",")]
+    listed = ", ".join(choices[:-1]) + f" or {choices[-1]}" if len(choices) > 1 else choices[0]
+    return f"'{match['value'].strip(chr(39))}' is not a valid {name}: choose {listed}"
 
 
 DESCRIPTION = (
@@ -86,6 +108,7 @@ def add_verbs(parser: argparse.ArgumentParser) -> None:
             name,
             help=module.HELP.splitlines()[0],
             description=module.HELP,
+            epilog=epilog(module.EXAMPLES, module.DOCS, parser.prog),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.configure_parser(verb)

@@ -19,16 +19,28 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from packaging.specifiers import SpecifierSet
+
 from ..data import load_knowledge_base
 from ..envs import named_prefix
 from ..errors import ConflictingOptionsError, UsageError
 from ..probe import interpreter_of, run_probe
+from ..probe.report import FrameworkReport
 from ..verify import Expectations, Finding, Severity, Verdict, evaluate, read_manifest
 from ..verify.manifest import project_record, read_project_expectations
 from .conda_context import conda_context
-from .options import add_json_argument, host_platform_name
+from .options import add_json_argument, host_platform_name, python_minor
 
 HELP = __doc__ or ""
+DOCS = "verify.md"
+EXAMPLES = (
+    ("{prog} check -p ./env", "the environment create made: is its cuDNN the pinned one?"),
+    (
+        "{prog} check --python ~/venvs/tf/bin/python --expect-cudnn 8.9",
+        "any environment, with the cuDNN it must load",
+    ),
+    ("{prog} check -n tf210 --no-conv --json", "skip the conv2d; JSON for scripts"),
+)
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +49,12 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "-n", "--name", help="an environment created with -n NAME (inside conda: a conda environment)"
     )
-    where.add_argument("--python", metavar="PATH", help="the environment's interpreter")
+    where.add_argument(
+        "--python",
+        metavar="VERSION|PATH",
+        help="the environment's interpreter, or a version (3.10: the newest 3.10 interpreter found on "
+        "PATH, in pyenv, conda or uv)",
+    )
     expect = parser.add_argument_group("expectations")
     expect.add_argument("--expect-cudnn", metavar="X.Y[.Z]", help="the cuDNN that must be loaded")
     expect.add_argument(
@@ -49,6 +66,11 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     add_json_argument(parser)
 
 
+class NoEnvironmentError(UsageError):
+    def __init__(self, what: str, how: str) -> None:
+        super().__init__(f"{what}: {how}")
+
+
 def target_prefix(args: argparse.Namespace) -> Path | None:
     """The environment -p, -n (or, inside conda, the active environment) names; None: this interpreter."""
     given = [x for x in (args.prefix, args.name, args.python) if x]
@@ -58,7 +80,15 @@ def target_prefix(args: argparse.Namespace) -> Path | None:
     if args.prefix is not None:
         return Path(args.prefix)
     if args.name:
-        return context.prefix_of(args.name) if context is not None else named_prefix(args.name)
+        prefix = context.prefix_of(args.name) if context is not None else named_prefix(args.name)
+        if not prefix.exists():
+            where = "conda environment" if context is not None else "environment"
+            listing = "conda env list" if context is not None else "cudnn-resolve envs"
+            raise NoEnvironmentError(
+                f"no {where} is named {args.name!r} (looked for {prefix})",
+                f"'{listing}' lists them; create one with: cudnn-resolve create REQUEST -n {args.name}",
+            )
+        return prefix
     if args.python is None and context is not None:
         return context.active_prefix
     if args.python is None:
@@ -81,9 +111,22 @@ def project_environment(directory: Path) -> Path | None:
     return environment
 
 
+def _interpreter(value: str) -> str:
+    """--python: an interpreter's path as given, or a version's newest interpreter on this machine (the
+    same two forms --python takes in every verb)."""
+    from ..envs.python_finder import find_python, looks_like_path  # noqa: PLC0415  # runs interpreters
+
+    if looks_like_path(value):
+        python_minor(value)  # a usage error for what is not a working interpreter
+        return value
+    python_minor(value)  # a usage error for what is neither a path nor a version
+    return str(find_python(SpecifierSet(), value).path)
+
+
 def run_check(args: argparse.Namespace) -> Verdict:
     prefix_arg = target_prefix(args)
-    python = args.python or (str(interpreter_of(prefix_arg)) if prefix_arg is not None else sys.executable)
+    python = _interpreter(args.python) if args.python else None
+    python = python or (str(interpreter_of(prefix_arg)) if prefix_arg is not None else sys.executable)
     report = run_probe(python, conv=not args.no_conv)
     prefix = prefix_arg or Path(report.prefix)
     expectations = Expectations()
@@ -102,7 +145,7 @@ def run_check(args: argparse.Namespace) -> Verdict:
             expectations.driver_min,
             "--expect-cudnn",
         )
-    return evaluate(load_knowledge_base(), report, expectations)
+    return evaluate(load_knowledge_base(), report, expectations, need_framework=True)
 
 
 def verdict_json(verdict: Verdict) -> dict[str, object]:
@@ -154,16 +197,18 @@ def finding_lines(findings: Sequence[Finding]) -> list[str]:
     return lines
 
 
+def built_with(framework: FrameworkReport) -> str:
+    """What a framework build was compiled against, in words (check and doctor)."""
+    if not framework.cudnn_compiled and not framework.cuda_compiled:
+        return "no CUDA build"
+    return f"built with CUDA {framework.cuda_compiled or '?'}, cuDNN {framework.cudnn_compiled or '?'}"
+
+
 def render(verdict: Verdict) -> str:
     report = verdict.report
     lines = [f"environment: {report.prefix} (Python {report.python_version}, {report.python_executable})"]
     for name, f in report.frameworks.items():
-        built = (
-            f"built with CUDA {f.cuda_compiled}, cuDNN {f.cudnn_compiled}"
-            if f.cudnn_compiled
-            else "no CUDA build"
-        )
-        lines.append(f"framework:   {name} {f.version or '(failed to import)'} ({built})")
+        lines.append(f"framework:   {name} {f.version or '(failed to import)'} ({built_with(f)})")
     for lib in report.libraries:
         if lib.is_cudnn_main:
             how = "mapped" if lib.source == "mapped" else f"TensorFlow would load it ({lib.found_by})"

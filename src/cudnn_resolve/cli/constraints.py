@@ -14,9 +14,20 @@ from pathlib import Path
 
 from ..fileio import write_files
 from ..writers import constraints_text, requirements_text
-from .options import add_json_argument, add_request_arguments, resolve_from_args
+from .options import add_json_argument, add_request_arguments, require_pip_packages, resolve_from_args
 
 HELP = __doc__ or ""
+DOCS = "commands/constraints.md"
+EXAMPLES = (
+    (
+        "{prog} constraints tf=2.18 -o constraints.txt --requirements requirements.txt",
+        "then: pip install -r requirements.txt -c constraints.txt",
+    ),
+    (
+        "{prog} constraints torch==2.4.1+cu118 --platform win-64",
+        "print the pins of a PyTorch CUDA 11.8 build on Windows",
+    ),
+)
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +40,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     resolution = resolve_from_args(args)
+    require_pip_packages(resolution, "a pip constraints file")
     argv = tuple(args.argv)
     texts = {
         "constraints": constraints_text(resolution, argv),

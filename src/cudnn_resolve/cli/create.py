@@ -22,16 +22,33 @@ from ..envs import BACKENDS, CheckFailedError, Plan, build, choose_backend, name
 from ..envs.create import errors_of
 from ..envs.progress import Progress
 from ..envs.python_finder import find_python
+from ..envs.staging import preflight
 from ..errors import ConflictingOptionsError, CudnnResolveError, RequestSyntaxError
 from ..lock.check import read_lock
+from ..lock.merge import python_range
 from ..request import Target
 from ..resolver import resolve
 from ..verify.findings import Finding
 from ..versions import version
 from .conda_context import add_channel_arguments, channels_of, conda_context
-from .options import add_json_argument, add_request_arguments, build_request
+from .options import add_json_argument, add_request_arguments, build_request, require_pip_packages
 
 HELP = __doc__ or ""
+DOCS = "create.md"
+EXAMPLES = (
+    (
+        "{prog} create torch==2.14.1 -p ./env",
+        "a venv whose torch loads its own cuDNN, proven before it is moved into place",
+    ),
+    (
+        "{prog} create tf=2.10 -n tf210 --python 3.10",
+        "TensorFlow 2.10 needs Python <= 3.10: found on PATH, in pyenv, conda or uv",
+    ),
+    (
+        "{prog} create --lock pylock.toml -p ./env --dry-run",
+        "what installing a lock would do; touches nothing",
+    ),
+)
 CONDA_FORMAT = ("conda", "rattler")  # backends that make a conda prefix from conda channels
 
 
@@ -81,6 +98,7 @@ def _prefix(args: argparse.Namespace) -> Path:
 
 def make_plan(args: argparse.Namespace) -> Plan:
     prefix = _prefix(args)
+    preflight(prefix, args.force)  # what the build checks first, so a dry run refuses what it refuses
     context = conda_context(args)
     running_conda = context.command if context is not None else ()
     argv = tuple(args.argv)
@@ -103,9 +121,12 @@ def make_plan(args: argparse.Namespace) -> Plan:
                 "environment with 'cudnn-resolve check -p .venv'",
             )
         backend = "pip" if args.backend == "pip" else "uv"
-        wanted = str(locked.tool["python"]) if locked.tool.get("python") else args.python
-        python, _ = find_python(SpecifierSet(), wanted)
-        return Plan(prefix, backend, "installing a pip lock", str(python), None, args.lock, channels, argv)
+        # The newest interpreter among the Pythons the lock holds wheels for (--python picks one of them).
+        locked_range = SpecifierSet(python_range(locked.pythons)) if locked.pythons else SpecifierSet()
+        python = find_python(locked_range, args.python)
+        return Plan(
+            prefix, backend, "installing a pip lock", str(python.path), None, args.lock, channels, argv
+        )
     if not args.request:
         raise RequestSyntaxError("", "no framework was named (or give --lock FILE)")
     built = build_request(args, argv)
@@ -117,11 +138,12 @@ def make_plan(args: argparse.Namespace) -> Plan:
             resolution = resolve(replace(request, target=Target.CONDA), built.kb, built.host, built.notes)
         from_channels = f"{resolution.python_version} from {', '.join(channels)}"
         return Plan(prefix, backend, why, from_channels, resolution, None, channels, argv, conda)
-    interpreter, found = find_python(SpecifierSet(resolution.python), args.python)
-    minor = f"{found.major}.{found.minor}"
+    require_pip_packages(resolution, f"the {backend} backend")
+    found = find_python(SpecifierSet(resolution.python), args.python, str(resolution.python_version))
+    minor = f"{found.version.major}.{found.version.minor}"
     if str(resolution.python_version) != minor:  # resolve again for the interpreter we really have
         resolution = resolve(replace(request, python=version(minor)), built.kb, built.host, built.notes)
-    return Plan(prefix, backend, why, str(interpreter), resolution, None, channels, argv, conda)
+    return Plan(prefix, backend, why, str(found.path), resolution, None, channels, argv, conda)
 
 
 def _plan_json(plan: Plan) -> dict[str, object]:

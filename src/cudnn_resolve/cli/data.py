@@ -13,15 +13,20 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-from pathlib import Path
 
 from ..data import load_knowledge_base, shipped_data_dir
 from ..data.overlay import overlay_dir
 from ..envs.progress import Progress
 from ..refresh import refresh, write_overlay
-from .options import add_json_argument
+from .options import add_json_argument, existing_directory
 
 HELP = __doc__ or ""
+DOCS = "data.md"
+EXAMPLES = (
+    ("{prog} data show", "where the data is and what it covers"),
+    ("{prog} data update --check", "exit 1 when the package index has releases the data lacks"),
+    ("{prog} data update", "refresh the facts that come from wheel metadata into your data overlay"),
+)
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +40,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         help="update: how many recent release series to refresh (default 3)",
     )
     parser.add_argument(
-        "--data-dir", type=Path, metavar="DIR", help="the data to compare (default: shipped + overlay)"
+        "--data-dir",
+        type=existing_directory,
+        metavar="DIR",
+        help="the data to compare (default: shipped + overlay)",
     )
     add_json_argument(parser)
 
@@ -72,7 +80,8 @@ def execute(args: argparse.Namespace) -> int:
                     print(f"{key}: {value}")
         return 0
     progress = Progress.for_terminal(args.json)
-    result = refresh(kb, directory, args.series, progress.say)
+    result = refresh(kb, directory, args.series, progress.stage)
+    progress.finish()
     written = [] if args.check else write_overlay(result, overlay)
     if args.json:
         print(

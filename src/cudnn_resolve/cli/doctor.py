@@ -22,10 +22,16 @@ from ..probe import run_probe
 from ..verify import Expectations, Finding, Severity, evaluate
 from ..verify.binary import resolve_binary
 from ..verify.host_scan import find_cudnn, find_toolkits
-from .check import finding_lines, verdict_json
+from .check import built_with, finding_lines, verdict_json
 from .options import add_json_argument
 
 HELP = __doc__ or ""
+DOCS = "verify.md"
+EXAMPLES = (
+    ("{prog} doctor", "this machine's driver, CUDA and cuDNN copies and the current environment"),
+    ("{prog} doctor --binary ./build/my_app", "which libcudnn and libcudart a native program would load"),
+    ("{prog} doctor --json > host.json", "the host facts, to share or attach to a bug report"),
+)
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -39,8 +45,13 @@ def execute(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     toolkits = find_toolkits(env)
     copies = find_cudnn(toolkits, Path.home(), env)
+    # Without --binary the current environment is what doctor checks beyond the host: with no framework
+    # in it, nothing was checked, and that is a failure, as in `check`.
     verdict = evaluate(
-        load_knowledge_base(), run_probe(sys.executable, conv=not args.no_conv), Expectations()
+        load_knowledge_base(),
+        run_probe(sys.executable, conv=not args.no_conv),
+        Expectations(),
+        need_framework=args.binary is None,
     )
     findings = list(verdict.findings)  # the environment's check already reports LD_PRELOAD and no driver
     binary = resolve_binary(args.binary) if args.binary is not None else None
@@ -76,7 +87,13 @@ def execute(args: argparse.Namespace) -> int:
         print(json.dumps(body, indent=2))
         return 1 if failed else 0
     gpus = ", ".join(f"{g.name} ({g.capability})" for g in host.gpus) or "none"
-    lines = [f"driver:     {host.driver or 'none'} ({host.method}); GPUs: {gpus}"]
+    if host.found:
+        lines = [f"driver:     {host.driver} (found by {host.method}); GPUs: {gpus}"]
+    elif host.why_not_detected is not None:
+        lines = [f"driver:     not detected ({host.why_not_detected}); GPUs: not detected"]
+    else:  # say how it was looked for, not "none (none)"
+        lines = ["driver:     no NVIDIA driver found; GPUs: none"]
+        lines += [f"            {attempt}" for attempt in host.attempts]
     lines += [f"toolkit:    CUDA {t.version or '?'} at {t.path} ({t.found_by})" for t in toolkits] or [
         "toolkit:    none found"
     ]
@@ -85,7 +102,7 @@ def execute(args: argparse.Namespace) -> int:
     ]
     lines.append(f"python:     {verdict.report.python_executable} ({verdict.report.python_version})")
     for name, f in verdict.report.frameworks.items():
-        lines.append(f"framework:  {name} {f.version} (CUDA {f.cuda_compiled}, cuDNN {f.cudnn_compiled})")
+        lines.append(f"framework:  {name} {f.version or '(failed to import)'} ({built_with(f)})")
     for key in (
         "LD_LIBRARY_PATH",
         "LD_PRELOAD",

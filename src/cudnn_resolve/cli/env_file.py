@@ -22,6 +22,11 @@ from .conda_context import add_channel_arguments, channels_of
 from .options import add_json_argument, add_request_arguments, resolve_from_args
 
 HELP = __doc__ or ""
+DOCS = "commands/env-file.md"
+EXAMPLES = (
+    ("{prog} env-file tf=2.10 -o environment.yml", "then: conda env create --file environment.yml"),
+    ("{prog} env-file tf=2.17 --framework-from conda -n tf217", "conda-forge's own TensorFlow CUDA build"),
+)
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

@@ -14,6 +14,11 @@ from .conda_context import conda_context
 from .options import add_json_argument
 
 HELP = __doc__ or ""
+DOCS = "commands/envs.md"
+EXAMPLES = (
+    ("{prog} envs", "the environments made with create -n NAME"),
+    ("{prog} envs --json", "the same, as JSON"),
+)
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

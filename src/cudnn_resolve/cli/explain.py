@@ -20,6 +20,11 @@ from ..explain import Category, find_causes
 from .options import add_json_argument
 
 HELP = __doc__ or ""
+DOCS = "verify.md"
+EXAMPLES = (
+    ("{prog} explain train.log", "the causes of the CUDA/cuDNN errors in a log, with fixes"),
+    ("python train.py 2>&1 | {prog} explain", "from standard input"),
+)
 MAX_BYTES = 64 * 1024 * 1024
 
 

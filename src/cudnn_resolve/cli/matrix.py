@@ -16,9 +16,16 @@ from ..data import KnowledgeBase, load_knowledge_base
 from ..errors import InvalidOptionError
 from ..request import ALIASES
 from ..resolver.inference import cudnn_min_cc
+from .helptext import JSON_HELP
+from .options import existing_directory
 from .render import table
 
 HELP = __doc__ or ""
+DOCS = "commands/matrix.md"
+EXAMPLES = (
+    ("{prog} matrix tensorflow", "TensorFlow versions with their Python, CUDA and cuDNN"),
+    ("{prog} matrix cuda --format markdown", "CUDA toolkits with their minimum drivers, as a Markdown table"),
+)
 TABLES = ("tensorflow", "torch", "jax", "cuda", "cudnn")
 
 
@@ -32,8 +39,10 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=["table", "markdown", "json"], default="table", help="output format"
     )
-    parser.add_argument("--json", action="store_true", help="same as --format json")
-    parser.add_argument("--data-dir", metavar="DIR", help="read the knowledge base from DIR")
+    parser.add_argument("--json", action="store_true", help=f"same as --format json: {JSON_HELP}")
+    parser.add_argument(
+        "--data-dir", metavar="DIR", type=existing_directory, help="read the knowledge base from DIR"
+    )
 
 
 def _tensorflow(kb: KnowledgeBase) -> tuple[list[str], list[list[str]]]:

@@ -10,9 +10,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 from ..data import KnowledgeBase, load_knowledge_base
-from ..errors import InvalidOptionError
+from ..errors import ConflictingOptionsError, InvalidOptionError
 from ..host import NOT_DETECTED, HostInfo, detect_host, skipped
 from ..request import Request, Target, conda_to_pep440, parse_frameworks
 from ..resolver import Resolution, resolve
@@ -23,6 +24,7 @@ from ..versions import (
     parse_specifier_option,
     parse_version_option,
 )
+from .helptext import JSON_HELP
 
 REQUEST_HELP = (
     "what to resolve: a framework (tensorflow/tf, torch/pytorch, jax) with an optional version, "
@@ -41,13 +43,22 @@ def host_platform_name() -> Platform:
 
 
 def add_request_arguments(
-    parser: argparse.ArgumentParser, multi_platform: bool = False, optional_request: bool = False
+    parser: argparse.ArgumentParser,
+    multi_platform: bool = False,
+    optional_request: bool = False,
+    several_pythons: bool = False,
 ) -> None:
     parser.add_argument(
         "request", nargs="*" if optional_request else "+", metavar="REQUEST", help=REQUEST_HELP
     )
     group = parser.add_argument_group("resolution options")
-    group.add_argument("--python", metavar="X.Y", help="the Python the environment will run (e.g. 3.11)")
+    group.add_argument(
+        "--python",
+        metavar="VERSION|PATH",
+        action="append" if several_pythons else "store",
+        help="the Python the environment will run: a version (3.11) or an interpreter's path (default: "
+        "the newest the frameworks allow)" + ("; repeat to lock several" if several_pythons else ""),
+    )
     group.add_argument(
         "--platform",
         metavar="PLATFORM",
@@ -88,11 +99,37 @@ def add_request_arguments(
         action="store_true",
         help="do not look for a driver and GPUs on this machine (resolve for the package index's default)",
     )
-    group.add_argument("--data-dir", metavar="DIR", type=Path, help="read the knowledge base from DIR")
+    group.add_argument(
+        "--data-dir", metavar="DIR", type=existing_directory, help="read the knowledge base from DIR"
+    )
+
+
+def existing_directory(text: str) -> Path:
+    """An argparse type: a directory that exists (else the usage error names the option and the path)."""
+    if not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is not a directory")
+    return Path(text)
 
 
 def add_json_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON object (schema in docs/json.md)")
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
+
+
+def python_minor(value: str) -> Version:
+    """--python as the X.Y to resolve for: a version (3.11, 3.11.4) or an interpreter's path (its
+    version, found by running it), the same two forms in every verb."""
+    from ..envs.python_finder import NotAnInterpreterError, ask, looks_like_path  # noqa: PLC0415
+
+    if looks_like_path(value):
+        found = ask(value, "--python")
+        if found is None:
+            raise NotAnInterpreterError(value)
+        full = found.version
+    else:
+        full = parse_version_option("--python", value, "a Python version such as 3.11, or an interpreter")
+    if full.major != 3 or len(full.release) < 2:
+        raise InvalidOptionError("--python", value, "a Python 3 version such as 3.11, or an interpreter")
+    return parse_version_option("--python", f"{full.major}.{full.minor}", "")
 
 
 def _loose_spec(option: str, text: str) -> SpecifierSet:
@@ -113,12 +150,7 @@ class Resolved:
 def build_request(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> Resolved:
     """Turn parsed arguments into a Request, running host detection unless told not to."""
     platform = Platform.parse(args.platform) if args.platform else host_platform_name()
-    python = None
-    if args.python:
-        full = parse_version_option("--python", args.python, "a Python version such as 3.11")
-        if full.major != 3 or len(full.release) < 2:
-            raise InvalidOptionError("--python", args.python, "a Python 3 version such as 3.11")
-        python = parse_version_option("--python", f"{full.major}.{full.minor}", "")
+    python = python_minor(args.python) if args.python else None
     driver = DriverVersion.parse(args.driver) if args.driver else None
     gpus = tuple(
         sorted({ComputeCapability.parse(g) for a in args.gpu_arch for g in a.split(",") if g.strip()})
@@ -186,3 +218,15 @@ def resolve_for(args: argparse.Namespace, platform: Platform, target: Target | N
     one = copy.copy(args)
     one.platform = str(platform)
     return resolve_from_args(one, target=target)
+
+
+def require_pip_packages(resolution: Resolution, output: str) -> None:
+    """Refuse to write an empty pip file (or build an empty venv): with --framework-from conda, every
+    package comes from conda-forge and pip has nothing to install."""
+    if not resolution.pip.requirements:
+        raise ConflictingOptionsError(
+            f"{output} installs pip packages, and with --framework-from conda every package comes from "
+            "conda-forge",
+            "Write a conda environment instead: cudnn-resolve env-file ... (or lock --format conda-lock, "
+            "create --backend rattler)",
+        )

@@ -14,6 +14,18 @@ from .options import add_json_argument, add_request_arguments, resolve_from_args
 from .render import render_resolution
 
 HELP = __doc__ or ""
+DOCS = "commands/pins.md"
+EXAMPLES = (
+    ("{prog} pins tf=2.10", "TensorFlow 2.10's CUDA, cuDNN, minimum driver and Python, for this machine"),
+    (
+        "{prog} pins 'torch>=2.4,<2.6' --driver 535.104.05 --gpu-arch 8.6",
+        "for another machine: its driver and GPU",
+    ),
+    (
+        "{prog} pins torch=2.4 jax --python 3.11 --json",
+        "two frameworks on one CUDA and cuDNN, for Python 3.11, as JSON",
+    ),
+)
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

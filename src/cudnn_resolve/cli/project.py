@@ -31,20 +31,21 @@ if TYPE_CHECKING:
     from ..writers.pyproject import ProjectEdit
 
 HELP = __doc__ or ""
-EXAMPLES = """\
-examples:
-  cudnn-resolve project tf=2.18 --platform linux-64
-  cudnn-resolve project torch==2.4.1+cu118 --platform linux-64 --platform win-64 --dry-run
-  cudnn-resolve project jax --path ./my-project --json
-  uv lock && uv sync && cudnn-resolve lock jax --check uv.lock && cudnn-resolve check -p .venv
-"""
+DOCS = "project.md"
+EXAMPLES = (
+    ("{prog} project tf=2.18 --platform linux-64", "then: uv lock && uv sync && {prog} check -p .venv"),
+    (
+        "{prog} project torch==2.4.1+cu118 --platform linux-64 --platform win-64 --dry-run",
+        "the change a PyTorch CUDA 11.8 build needs on two platforms, as a diff; writes nothing",
+    ),
+    ("{prog} project jax --path ./my-project --json", "another directory's project; JSON for scripts"),
+)
 FILE = "pyproject.toml"
 # Options that say how this run behaves, not what the project holds: left out of the recorded command.
 _RUN_ONLY = {"--dry-run": 0, "--json": 0, "--path": 1}
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.epilog = EXAMPLES
     add_request_arguments(parser, multi_platform=True)
     project = parser.add_argument_group("project")
     project.add_argument(

@@ -112,6 +112,21 @@ def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
     raise _Interrupted()
 
 
+def preflight(prefix: Path, force: bool) -> None:
+    """Raise what ``staged`` would raise before building (PrefixExistsError, UnwritableError), and leave
+    nothing behind: what ``create --dry-run`` checks, so a dry run refuses what the real run refuses."""
+    prefix = prefix.absolute()
+    if prefix.exists() and not force:
+        raise PrefixExistsError(prefix)
+    existing = prefix.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:  # the one honest test of "can a build directory be made here": make one, and remove it
+        os.rmdir(tempfile.mkdtemp(prefix=f".{prefix.name}{BUILD_MARK}", dir=existing))
+    except OSError as exc:
+        raise UnwritableError(prefix.parent, exc.strerror or str(exc)) from None
+
+
 @contextmanager
 def staged(prefix: Path, force: bool) -> Iterator[Path]:
     """Yield a fresh build directory; on normal exit it replaces/becomes ``prefix``, on any error it goes.

@@ -43,7 +43,17 @@ class LockedFile:
     pins: dict[str, str]
     unhashed: tuple[str, ...]
     tool: dict[str, Any]  # our [tool.cudnn-resolve] record, where present
-    hashes: dict[str, frozenset[str]] = field(default_factory=dict)  # package -> sha256 of its files
+    # (package, version) -> sha256 of its files; a lock for several Pythons may pin two versions of one
+    hashes: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def pythons(self) -> tuple[str, ...]:
+        """The Pythons (X.Y) the lock was made for: ``pythons`` in pip locks, ``python`` in older ones
+        and in conda locks; empty when the lock does not say."""
+        listed = self.tool.get("pythons")
+        if isinstance(listed, list):
+            return tuple(str(p) for p in listed)
+        return (str(self.tool["python"]),) if self.tool.get("python") else ()
 
 
 def _read_pylock(path: Path, text: str) -> LockedFile:
@@ -63,7 +73,7 @@ def _read_pylock(path: Path, text: str) -> LockedFile:
         files = list(package.get("wheels", [])) + ([package["sdist"]] if "sdist" in package else [])
         if not files or not all(isinstance(f, dict) and f.get("hashes", {}).get("sha256") for f in files):
             unhashed.append(name)
-        hashes[name] = frozenset(
+        hashes[(name, pins[name])] = frozenset(
             str(f["hashes"]["sha256"])
             for f in files
             if isinstance(f, dict) and f.get("hashes", {}).get("sha256")
@@ -82,7 +92,7 @@ def _tool_comment(text: str) -> dict[str, Any]:
 
 def _read_requirements(path: Path, text: str) -> LockedFile:
     pins: dict[str, str] = {}
-    hashes: dict[str, frozenset[str]] = {}
+    hashes: dict[tuple[str, str], frozenset[str]] = {}
     unhashed = []
     current = None
     joined = text.replace("\\\n", " ")
@@ -96,7 +106,7 @@ def _read_requirements(path: Path, text: str) -> LockedFile:
         current = str(canonicalize_name(match.group(1)))
         pins[current] = match.group(2)
         found = frozenset(h.split(":", 1)[1] for h in _HASH.findall(stripped))
-        hashes[current] = found
+        hashes[(current, pins[current])] = found
         if not found:
             unhashed.append(current)
     if not pins:
@@ -166,7 +176,10 @@ def _read_uv_lock(path: Path, text: str, platform: str | None, python: Version |
     except UvLockFormatError as exc:
         raise LockFileError(path, f"{exc}: not a uv lock") from None
     # The answer it was made for is in the project's pyproject.toml, not in uv.lock: nothing to compare.
-    return LockedFile("uv-lock", found.pins, found.unhashed, {}, found.hashes)
+    hashes = {
+        (name, found.pins[name]): digests for name, digests in found.hashes.items() if name in found.pins
+    }
+    return LockedFile("uv-lock", found.pins, found.unhashed, {}, hashes)
 
 
 def read_lock(path: Path, platform: str | None = None, python: Version | None = None) -> LockedFile:
@@ -218,10 +231,16 @@ def check_lock(path: Path, resolution: Resolution, fresh: LockedFile | None = No
     """
     locked = read_lock(path, str(resolution.platform), resolution.python_version)
     differences = []
-    for key, want in (("platform", str(resolution.platform)), ("python", str(resolution.python_version))):
-        have = locked.tool.get(key)
-        if have is not None and str(have) != want:
-            differences.append(f"{key}: the lock was made for {have}; this check resolves for {want}")
+    have = locked.tool.get("platform")
+    if have is not None and str(have) != str(resolution.platform):
+        differences.append(
+            f"platform: the lock was made for {have}; this check resolves for {resolution.platform}"
+        )
+    if locked.pythons and str(resolution.python_version) not in locked.pythons:
+        differences.append(
+            f"python: the lock holds Python {', '.join(locked.pythons)}; this check resolves for "
+            f"{resolution.python_version}"
+        )
     if locked.kind.startswith("conda"):
         expected = _conda_expectations(resolution)
     else:
@@ -259,11 +278,11 @@ def _hash_differences(locked: LockedFile, fresh: LockedFile | None) -> list[str]
     if fresh is None:
         return []
     differences = []
-    for name, digests in sorted(locked.hashes.items()):
-        known = fresh.hashes.get(name)
-        if known is not None and fresh.pins.get(name) == locked.pins.get(name) and not digests <= known:
+    for (name, version), digests in sorted(locked.hashes.items()):
+        known = fresh.hashes.get((name, version))
+        if known is not None and not digests <= known:
             differences.append(
-                f"{name} {locked.pins[name]}: a sha256 in the lock is not one the index has for that version "
+                f"{name} {version}: a sha256 in the lock is not one the index has for that version "
                 "(tampered, or a different file)"
             )
     return differences

@@ -73,7 +73,7 @@ def run_probe(
                 env=dict(env if env is not None else os.environ),
                 check=False,
             )
-        except FileNotFoundError:
+        except (FileNotFoundError, PermissionError, NotADirectoryError):  # missing, or not a program
             raise NoInterpreterError(interpreter) from None
         except subprocess.TimeoutExpired:
             raise ProbeError(interpreter, f"no answer within {timeout:.0f} s") from None

@@ -67,6 +67,7 @@ def guarded(section):
             )
             return None
 
+    run.__name__ = section.__name__  # last_error(function.__name__) finds the section's record
     return run
 
 

@@ -355,12 +355,20 @@ def _arch_ok(gpu: ComputeCapability, arch_list: Sequence[str]) -> bool:
 def _hardware_findings(kb: KnowledgeBase, report: ProbeReport, expected: Expectations) -> list[Finding]:
     findings: list[Finding] = []
     if report.driver is None:
+        # Say the conv ran on the CPU only where one ran: with --no-conv, or with no framework, none did.
+        ran = any(f.conv is not None for f in report.frameworks.values())
+        # The probe did not look when told not to (CUDNN_RESOLVE_NO_DETECT): then say that, not "no driver".
+        looked = not (report.driver_error or "").startswith("not looked for")
         findings.append(
             Finding(
                 "no-gpu",
                 INFO,
-                f"no NVIDIA driver ({report.driver_error}): "
-                + ("conv ran on the CPU; " if report.raw.get("conv_requested", True) else "")
+                (
+                    f"no NVIDIA driver ({report.driver_error}): "
+                    if looked
+                    else f"driver {report.driver_error}: "
+                )
+                + ("conv ran on the CPU; " if ran else "")
                 + "GPU loading and kernels were not exercised",
             )
         )
@@ -467,14 +475,26 @@ def _conv_findings(report: ProbeReport) -> list[Finding]:
     return findings
 
 
-def evaluate(kb: KnowledgeBase, report: ProbeReport, expected: Expectations) -> Verdict:
+def evaluate(
+    kb: KnowledgeBase, report: ProbeReport, expected: Expectations, need_framework: bool = False
+) -> Verdict:
+    """The findings about ``report``. An environment with no framework is an error when the expectations
+    name frameworks or ``need_framework`` is set (`check`: with nothing loaded and nothing run, nothing
+    was checked, and a pass would report what did not happen); else a note (`conda doctor` on any
+    environment)."""
     findings: list[Finding] = []
     if not report.frameworks:
+        failed = need_framework or bool(expected.frameworks)
         findings.append(
             Finding(
                 "no-framework",
-                INFO if not expected.frameworks else ERROR,
-                f"no framework (torch, tensorflow, jax) is installed for {report.python_executable}",
+                ERROR if failed else INFO,
+                f"no framework (torch, tensorflow, jax) is installed for {report.python_executable}"
+                + (": nothing was loaded or run, so nothing was checked" if failed else ""),
+                "check the environment that holds the framework (cudnn-resolve check -p PREFIX, -n NAME "
+                "or --python PATH), or install one into this environment"
+                if failed
+                else None,
             )
         )
     findings += _framework_findings(kb, report, expected)

@@ -14,12 +14,22 @@ from .header import assumption_line, command_text, header_lines
 TOOL = "cudnn-resolve"
 
 
-def tool_table(resolution: Resolution) -> dict[str, str | list[str]]:
-    """What the lock targets, recorded inside it so `lock --check` and readers need no other file."""
+def pythons_text(pythons: Sequence[str]) -> str:
+    """ "3.12", or "3.11 and 3.12", or "3.10, 3.11 and 3.12"."""
+    return " and ".join([", ".join(pythons[:-1]), pythons[-1]]) if len(pythons) > 1 else pythons[0]
+
+
+def tool_table(resolution: Resolution, pythons: Sequence[str] | None = None) -> dict[str, str | list[str]]:
+    """What the lock targets, recorded inside it so `lock --check` and readers need no other file.
+    ``pythons``: the Pythons a pip lock holds wheels for (written as ``pythons``); without it, the one
+    Python of a conda lock (``python``)."""
+    python: dict[str, str | list[str]] = (
+        {"pythons": list(pythons)} if pythons else {"python": str(resolution.python_version)}
+    )
     return {
         "request": resolution.request.text,
         "platform": str(resolution.platform),
-        "python": str(resolution.python_version),
+        **python,
         "frameworks": [f"{f.name}=={f.version}+{f.variant}" for f in resolution.frameworks],
         "cuda": str(resolution.cuda_runtime) if resolution.cuda_runtime else "none",
         "cudnn": str(resolution.cudnn_version) if resolution.cudnn_version else "none",
@@ -28,21 +38,25 @@ def tool_table(resolution: Resolution) -> dict[str, str | list[str]]:
     }
 
 
-def pylock_text(resolution: Resolution, uv_body: str, argv: Sequence[str]) -> str:
-    """uv's pylock.toml body with our header and a ``[tool.cudnn-resolve]`` table (PEP 751 §tool)."""
-    lines = header_lines(resolution, argv)
-    lines.append(redact(uv_body.rstrip("\n")))
+def pylock_text(resolution: Resolution, pythons: Sequence[str], body: str, argv: Sequence[str]) -> str:
+    """A pylock.toml body (uv's, merged over ``pythons``) with our header and a ``[tool.cudnn-resolve]``
+    table (PEP 751 §tool)."""
+    lines = header_lines(resolution, argv, python=pythons_text(pythons))
+    lines.append(redact(body.rstrip("\n")))
     lines += ["", f"[tool.{TOOL}]"]
-    lines += [f"{key} = {toml_value(item)}" for key, item in tool_table(resolution).items()]
+    lines += [f"{key} = {toml_value(item)}" for key, item in tool_table(resolution, pythons).items()]
     return "\n".join(lines) + "\n"
 
 
-def hashed_requirements_text(resolution: Resolution, uv_body: str, argv: Sequence[str]) -> str:
-    """uv's hashed requirements, with our header (install with ``pip install --require-hashes -r``)."""
-    lines = header_lines(resolution, argv)
+def hashed_requirements_text(
+    resolution: Resolution, pythons: Sequence[str], body: str, argv: Sequence[str]
+) -> str:
+    """Hashed requirements (uv's, merged over ``pythons``), with our header (install with ``pip install
+    --require-hashes -r``)."""
+    lines = header_lines(resolution, argv, python=pythons_text(pythons))
     lines.append("# Install with: pip install --require-hashes --no-deps -r <this file>")
-    lines.append(f"# {TOOL}: " + json.dumps(tool_table(resolution), sort_keys=True))
-    lines.append(redact(uv_body.rstrip("\n")))
+    lines.append(f"# {TOOL}: " + json.dumps(tool_table(resolution, pythons), sort_keys=True))
+    lines.append(redact(body.rstrip("\n")))
     return "\n".join(lines) + "\n"
 
 
