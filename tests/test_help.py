@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from cudnn_resolve.cli import VERBS, build_parser, main
+from cudnn_resolve.cli import VERBS, main, verb_module
 from cudnn_resolve.cli.helptext import DOCS_URL
+from cudnn_resolve.cli.parser import build_parser
 
 from .conftest import Run
 
@@ -48,7 +49,7 @@ def test_documentation_address_is_the_published_one() -> None:
 
 @pytest.mark.parametrize("verb", sorted(VERBS))
 def test_help_ends_with_examples_and_the_documentation(verb: str, capsys: pytest.CaptureFixture[str]) -> None:
-    module = VERBS[verb]
+    module = verb_module(verb)
     assert 2 <= len(module.EXAMPLES) <= 3
     text = _help(capsys, verb)
     tail = text[text.index("\nexamples:\n") :]
@@ -63,21 +64,21 @@ def test_help_ends_with_examples_and_the_documentation(verb: str, capsys: pytest
 
 
 @pytest.mark.parametrize(
-    ("verb", "command"), [(verb, c) for verb, m in sorted(VERBS.items()) for c, _ in m.EXAMPLES]
+    ("verb", "command"), [(verb, c) for verb in sorted(VERBS) for c, _ in verb_module(verb).EXAMPLES]
 )
 def test_every_example_parses(verb: str, command: str) -> None:
     words = _words(command)
     assert words[0] == verb
-    args = build_parser().parse_args(words)
-    assert args.execute is VERBS[verb].execute
+    args = build_parser(words).parse_args(words)
+    assert args.execute is verb_module(verb).execute
 
 
 @pytest.mark.parametrize(
     "command",
     [
         c
-        for m in VERBS.values()
-        for c, _ in m.EXAMPLES
+        for verb in VERBS
+        for c, _ in verb_module(verb).EXAMPLES
         if any(" ".join(_words(c)).startswith(r) for r in RUNNABLE)
     ],
 )

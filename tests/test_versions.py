@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cudnn_resolve.errors import InvalidOptionError
 from cudnn_resolve.versions import ComputeCapability, DriverVersion, Platform
@@ -53,3 +55,12 @@ def test_platform_names_and_aliases() -> None:
     assert not Platform.OSX_ARM64.has_cuda
     with pytest.raises(InvalidOptionError, match="--platform"):
         Platform.parse("solaris")
+
+
+@given(st.text(alphabet="abcXYZ019-_.", min_size=1, max_size=30))
+def test_canonical_name_is_packagings_rule(name: str) -> None:
+    from packaging.utils import canonicalize_name
+
+    from cudnn_resolve.versions import canonical_name
+
+    assert canonical_name(name) == canonicalize_name(name)

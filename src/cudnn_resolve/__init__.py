@@ -7,11 +7,14 @@ the plugin module, so importing it must cost nothing until a name is used.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 
+# Not typing.TYPE_CHECKING: importing typing costs start-up, and mypy treats this name as true itself.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .data import KnowledgeBase, load_knowledge_base
     from .errors import (
         CudnnResolveError,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,6 +40,8 @@ def write_files(files: Sequence[tuple[Path, str]]) -> None:
     """Write every (path, text), or none: each is written to a temporary file beside its target, and only
     when all are written are they renamed into place (a rename within one directory is atomic). Each file
     gets the mode of the file it replaces, or the umask's for a new file."""
+    import tempfile  # noqa: PLC0415  # only writing needs it, and most commands write nothing
+
     resolved = [p.resolve() for p, _ in files]
     if len(set(resolved)) != len(resolved):
         raise ConflictingOptionsError("two outputs name the same file", "Give each output its own path")

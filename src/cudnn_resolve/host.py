@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,6 +136,9 @@ def parse_nvidia_smi_csv(text: str) -> tuple[DriverVersion, tuple[Gpu, ...]]:
 
 
 def _from_nvidia_smi(executable: str) -> HostInfo:
+    import shutil  # noqa: PLC0415  # the last detection method: start-up should not pay for these
+    import subprocess  # noqa: PLC0415
+
     path = shutil.which(executable)
     if path is None:
         raise LookupError(f"{executable}: not found on PATH")

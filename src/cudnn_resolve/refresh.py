@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from . import tomlread as tomllib
 from .data import KnowledgeBase
 from .data.knowledge import DATA_FILES
 from .data.wheels import WheelRequirement
@@ -28,11 +28,6 @@ from .resolver.needs import constraint_pin
 from .tomlwrite import dumps
 from .uvtool import UV_PLATFORMS, UvError, run_uv
 from .versions import Platform
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
 
 PYTHONS = ("3.13", "3.12", "3.11", "3.10", "3.14", "3.9", "3.15")
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")

@@ -198,3 +198,15 @@ def python_range(spec: SpecifierSet, minors: tuple[str, ...]) -> str:
     if not contiguous:
         return format_specifier(spec)
     return f">={low},<{high.major}.{high.minor + 1}"
+
+
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def canonical_name(name: str) -> str:
+    """A package name in PEP 503's normal form (``Nvidia_CUDNN.cu12`` -> ``nvidia-cudnn-cu12``).
+
+    The rule packaging.utils.canonicalize_name applies, written out: importing that module loads
+    packaging.tags and logging, about 10 ms of every command's start-up.
+    """
+    return _SEPARATORS.sub("-", name).lower()

@@ -1,122 +1,54 @@
 """The ``cudnn-resolve`` command line: argument parsing and formatting only.
 
-Each verb is a module with ``HELP``, ``configure_parser(parser)`` and ``execute(args) -> int``; the conda
-plugin reuses the same modules.
+Each verb is a module with ``HELP``, ``EXAMPLES``, ``DOCS``, ``configure_parser(parser)`` and
+``execute(args) -> int``; the conda plugin reuses the same modules. A command imports only the module of
+the verb it runs (start-up is a feature: `--version` and `pins` should cost little more than the
+interpreter); the top-level help, which lists every verb, imports them all.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import re
+import importlib
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import NoReturn
 
 from .._version import __version__
-from ..errors import EXIT_BAD_INPUT, CudnnResolveError, ResolutionImpossibleError
-from ..redact import redact
-from . import check, constraints, create, data, doctor, env_file, envs, explain, lock, matrix, pins, project
-from .helptext import DOCS_URL, epilog
+from ..errors import CudnnResolveError, ResolutionImpossibleError
 from .streams import writing_stdout
 
-VERBS: dict[str, ModuleType] = {
-    "pins": pins,
-    "constraints": constraints,
-    "env-file": env_file,
-    "lock": lock,
-    "project": project,
-    "create": create,
-    "envs": envs,
-    "check": check,
-    "doctor": doctor,
-    "explain": explain,
-    "matrix": matrix,
-    "data": data,
-}
+# Not typing.TYPE_CHECKING: `--version` should not pay for importing typing; mypy treats this as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import NoReturn
 
-EPILOG = f"""\
-exit codes: 0 success, 1 no consistent answer (or a failed check), 2 bad input (or an output that
-cannot be written), 141 the output's reader went away (`| head`).
-examples:
-  cudnn-resolve pins tf=2.10
-  cudnn-resolve pins 'torch>=2.4,<2.6' --driver 535.104.05 --gpu-arch 8.6
-  cudnn-resolve pins torch=2.4 jax --json
-  cudnn-resolve constraints tf=2.18 -o constraints.txt --requirements requirements.txt
-  cudnn-resolve env-file tf=2.10 -o environment.yml
-  cudnn-resolve lock torch==2.14.1 --platform linux-64 --platform linux-aarch64
-  cudnn-resolve lock torch==2.14.1 --check pylock.toml
-  cudnn-resolve project tf=2.18 --platform linux-64
-  cudnn-resolve create torch==2.14.1 -p ./env
-  cudnn-resolve check -p ./env --expect-cudnn 9.24
-  cudnn-resolve matrix tensorflow --format markdown
-each verb's --help ends with its own examples.
-
-documentation: {DOCS_URL}
-"""
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse with our error format: one paragraph naming the problem and where help is."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {_plain(message)}. See '{self.prog} --help'.\n")
-
-
-_INVALID_CHOICE = re.compile(
-    r"^argument (?P<name>[^:]+): invalid choice: (?P<value>.*?) \(choose from (?P<of>.*)\)$"
+# Every verb, in the order the help lists them; each is the module cli/<verb with _ for ->.py.
+VERBS = (
+    "pins",
+    "constraints",
+    "env-file",
+    "lock",
+    "project",
+    "create",
+    "envs",
+    "check",
+    "doctor",
+    "explain",
+    "matrix",
+    "data",
 )
 
 
-def _plain(message: str) -> str:
-    """argparse's "argument action: invalid choice: 'foo' (choose from ...)" in words a user knows:
-    "'foo' is not a valid action: choose show, update or reset"."""
-    match = _INVALID_CHOICE.match(message)
-    if match is None:
-        return message
-    name = match["name"] if match["name"].startswith("-") else match["name"].lower()
-    choices = [c.strip(" '") for c in match["of"].split(",")]
-    listed = ", ".join(choices[:-1]) + f" or {choices[-1]}" if len(choices) > 1 else choices[0]
-    return f"'{match['value'].strip(chr(39))}' is not a valid {name}: choose {listed}"
-
-
-DESCRIPTION = (
-    "Resolve TensorFlow, PyTorch and JAX versions to one consistent set of CUDA, cuDNN, driver and Python "
-    "pins, from published compatibility data."
-)
-
-
-def build_parser() -> ArgumentParser:
-    parser = ArgumentParser(
-        prog="cudnn-resolve",
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_verbs(parser)
-    return parser
-
-
-def add_verbs(parser: argparse.ArgumentParser) -> None:
-    """The version flag and every verb, on ``parser`` (ours, or the one conda builds for the plugin)."""
-    parser.add_argument("--version", action="version", version=f"cudnn-resolve {__version__}")
-    sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=ArgumentParser)
-    sub.required = True
-    for name, module in VERBS.items():
-        verb = sub.add_parser(
-            name,
-            help=module.HELP.splitlines()[0],
-            description=module.HELP,
-            epilog=epilog(module.EXAMPLES, module.DOCS, parser.prog),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        module.configure_parser(verb)
-        verb.set_defaults(execute=module.execute)
+def verb_module(name: str) -> ModuleType:
+    """The module of one verb, imported now (and only now)."""
+    return importlib.import_module(f"{__name__}.{name.replace('-', '_')}")
 
 
 def report_error(error: CudnnResolveError, as_json: bool, prog: str = "cudnn-resolve") -> int:
     """Print an expected failure: one paragraph on stderr, plus a JSON object on stdout with --json."""
+    from ..redact import redact  # noqa: PLC0415  # its patterns cost start-up; only failures need them
+
     kind = "no answer" if isinstance(error, ResolutionImpossibleError) else "error"
     print(f"{prog}: {kind}: {redact(str(error))}", file=sys.stderr)
     if as_json:
@@ -128,6 +60,8 @@ def report_error(error: CudnnResolveError, as_json: bool, prog: str = "cudnn-res
         if isinstance(error, ResolutionImpossibleError):
             body["reasons"] = list(error.reasons)
             body["fixes"] = list(error.fixes)
+        import json  # noqa: PLC0415  # only failures with --json need it
+
         print(json.dumps({"schema": 1, "error": body}, indent=2))
     return error.exit_code
 
@@ -138,7 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(args_list: list[str]) -> int:
-    parser = build_parser()
+    if args_list == ["--version"]:  # answered before argparse and the verbs are even imported
+        print(f"cudnn-resolve {__version__}")
+        return 0
+    from .parser import build_parser  # noqa: PLC0415
+
+    parser = build_parser(args_list)
     args = parser.parse_args(args_list)
     args.argv = ("cudnn-resolve", *args_list)
     try:

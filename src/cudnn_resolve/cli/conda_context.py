@@ -135,9 +135,10 @@ def run_in_conda(argv: Sequence[str], context: CondaContext) -> int:
             with ``--json`` it is printed in the documented JSON form instead and its code returned.
     """
     from ..errors import CudnnResolveError  # noqa: PLC0415  # run only when the plugin's action runs
-    from . import build_parser, report_error, run_verb  # noqa: PLC0415  # (and cli/__init__ imports us)
+    from . import report_error, run_verb  # noqa: PLC0415  # (and cli/__init__ imports us)
+    from .parser import build_parser  # noqa: PLC0415
 
-    args = for_conda(build_parser()).parse_args(list(argv))
+    args = for_conda(build_parser(argv)).parse_args(list(argv))
     args.argv = ("conda", "cudnn-env", *argv)
     args.conda_context = context
     with advice_for_conda():

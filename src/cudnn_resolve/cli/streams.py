@@ -8,9 +8,12 @@ import io
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
 
 from ..errors import EXIT_BAD_INPUT
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING would import typing on every command; mypy knows this name
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 
 class _StdoutError(Exception):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import sys
-import tempfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,7 +18,6 @@ from packaging.version import Version
 from .._version import __version__
 from ..errors import DataError
 from ..versions import Platform
-from .consistency import check_consistency
 from .frameworks import (
     AndCuda,
     CondaForgeBuild,
@@ -44,11 +42,6 @@ from .nvidia import (
     parse_libraries,
 )
 from .overlay import merge, overlay_dir
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
 
 DATA_FILES = ("cuda.toml", "cudnn.toml", "tensorflow.toml", "torch.toml", "jax.toml", "conda_forge.toml")
 
@@ -115,6 +108,8 @@ def _read_toml(path: Path, overlay: bool = False) -> dict[str, Any]:
             )
         return DataError(str(path), problem)
 
+    from .. import tomlread as tomllib  # noqa: PLC0415  # a cached knowledge base needs no TOML parser
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -148,28 +143,39 @@ def _fingerprint(paths: dict[str, Path]) -> tuple[tuple[str, int, int], ...] | N
         return None
 
 
+def _cache_key(fingerprint: tuple[tuple[str, int, int], ...]) -> str:
+    return repr((__version__, sys.version_info[:2], fingerprint))
+
+
 def _cache_file(fingerprint: tuple[tuple[str, int, int], ...]) -> Path:
-    key = hashlib.sha256(repr((__version__, sys.version_info[:2], fingerprint)).encode()).hexdigest()[:20]
-    return cache_dir() / f"kb-{key}.pickle"
+    # A CRC names the file (hashlib's import alone costs every command ~2 ms); the full key is stored
+    # inside and compared on reading, so a collision only costs a rebuild.
+    return cache_dir() / f"kb-{zlib.crc32(_cache_key(fingerprint).encode()):08x}.pickle"
 
 
-def _read_cache(path: Path) -> KnowledgeBase | None:
+def _read_cache(path: Path, fingerprint: tuple[tuple[str, int, int], ...]) -> KnowledgeBase | None:
     try:
         with path.open("rb") as handle:
-            kb = pickle.load(handle)
+            key, kb = pickle.load(handle)
     except Exception:  # a missing, truncated or stale cache is rebuilt from the TOML files
         return None
-    return kb if isinstance(kb, KnowledgeBase) else None
+    return kb if key == _cache_key(fingerprint) and isinstance(kb, KnowledgeBase) else None
 
 
-def _write_cache(path: Path, kb: KnowledgeBase) -> None:
+def _write_cache(path: Path, fingerprint: tuple[tuple[str, int, int], ...], kb: KnowledgeBase) -> None:
+    import tempfile  # noqa: PLC0415  # only a cache miss writes
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".kb-", delete=False) as handle:
-            pickle.dump(kb, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((_cache_key(fingerprint), kb), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(handle.name, path)
     except OSError:
         return  # a read-only or full cache directory only costs speed
+    # Every data or schema change makes a new file: keep only the newest few.
+    stale = sorted(path.parent.glob("kb-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)[4:]
+    for old in stale:
+        old.unlink(missing_ok=True)
 
 
 def load_knowledge_base(data_dir: Path | None = None, overlay: Path | None = None) -> KnowledgeBase:
@@ -198,11 +204,11 @@ def _load_fingerprinted(
 ) -> KnowledgeBase:
     paths = {name: directory / name for name in DATA_FILES}
     cache = _cache_file(fingerprint)
-    cached = _read_cache(cache)
+    cached = _read_cache(cache, fingerprint)
     if cached is not None:
         return cached
     kb = _parse(directory, paths, dict(overlays))
-    _write_cache(cache, kb)
+    _write_cache(cache, fingerprint, kb)
     return kb
 
 
@@ -233,6 +239,9 @@ def _parse(
         conda_forge=parse_conda_forge(str(paths["conda_forge.toml"]), docs["conda_forge.toml"]),
         files=tuple(str(p) for p in paths.values()),
     )
+    # Only a cache miss checks: the consistency rules (and the packaging parsers they use) cost start-up.
+    from .consistency import check_consistency  # noqa: PLC0415
+
     problems = check_consistency(kb)
     if problems:
         path, record, problem = problems[0]

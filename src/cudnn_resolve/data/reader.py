@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Callable, TypeVar
 
-from packaging.requirements import InvalidRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -70,7 +69,8 @@ class Reader:
     def _convert(self, key: str, text: str, parse: Callable[[str], T], what: str) -> T:
         try:
             return parse(text)
-        except (InvalidVersion, InvalidSpecifier, InvalidRequirement, InvalidOptionError, ValueError):
+        # packaging's InvalidRequirement is a ValueError (and importing it costs start-up).
+        except (InvalidVersion, InvalidSpecifier, InvalidOptionError, ValueError):
             raise self.fail(f"field '{key}' = {text!r} is not {what}") from None
 
     def version(self, key: str) -> Version:

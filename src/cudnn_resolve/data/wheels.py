@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
+
+from ..versions import canonical_name
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,12 @@ class WheelRequirement:
     @classmethod
     def parse(cls, text: str) -> WheelRequirement:
         """Raises ValueError (InvalidRequirement) for text that is not a PEP 508 requirement."""
+        # Imported here: only parsing the data files needs it, and a cached knowledge base loads without
+        # it (packaging.requirements pulls in markers and tags: ~15 ms of every command's start-up).
+        from packaging.requirements import Requirement  # noqa: PLC0415
+
         req = Requirement(text)
-        return cls(canonicalize_name(req.name), tuple(sorted(req.extras)), req.specifier)
+        return cls(canonical_name(req.name), tuple(sorted(req.extras)), req.specifier)
 
     def __str__(self) -> str:
         extras = f"[{','.join(self.extras)}]" if self.extras else ""

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from .. import tomlread as tomllib
 from ..errors import UsageError
 from ..resolver.resolution import Resolution
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
+from ..versions import canonical_name
 
 _REQ_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
 _HASH = re.compile(r"--hash=sha256:[0-9a-f]{64}")
@@ -68,7 +63,7 @@ def _read_pylock(path: Path, text: str) -> LockedFile:
     for package in packages:
         if not isinstance(package, dict) or "name" not in package or "version" not in package:
             raise LockFileError(path, "a [[packages]] entry lacks its name or version")
-        name = str(canonicalize_name(str(package["name"])))
+        name = canonical_name(str(package["name"]))
         pins[name] = str(package["version"])
         files = list(package.get("wheels", [])) + ([package["sdist"]] if "sdist" in package else [])
         if not files or not all(isinstance(f, dict) and f.get("hashes", {}).get("sha256") for f in files):
@@ -103,7 +98,7 @@ def _read_requirements(path: Path, text: str) -> LockedFile:
         match = _REQ_LINE.match(stripped)
         if not match:
             raise LockFileError(path, f"the line {stripped[:80]!r} is not a name==version pin")
-        current = str(canonicalize_name(match.group(1)))
+        current = canonical_name(match.group(1))
         pins[current] = match.group(2)
         found = frozenset(h.split(":", 1)[1] for h in _HASH.findall(stripped))
         hashes[(current, pins[current])] = found
@@ -247,8 +242,8 @@ def check_lock(path: Path, resolution: Resolution, fresh: LockedFile | None = No
         expected = {}
         for pin in resolution.pip.constraints:
             name, _, version = pin.partition("==")
-            expected[str(canonicalize_name(name))] = version
-    required = {str(canonicalize_name(f.name)) for f in resolution.frameworks}
+            expected[canonical_name(name)] = version
+    required = {canonical_name(f.name) for f in resolution.frameworks}
     if locked.kind.startswith("conda"):
         required = set()  # frameworks come from the pip: section, which conda locks do not hold
     if resolution.cudnn_version is not None:

@@ -11,19 +11,14 @@ wheels united; one that differs gets ``python_version == 'X.Y'`` markers. Pure f
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from packaging.version import Version
 
+from .. import tomlread as tomllib
 from ..tomlwrite import key as toml_key
 from ..tomlwrite import value as toml_value
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
 
 # A pin line of uv's hashed requirements: "name==version [; marker] [\\]".
 _REQUIREMENT = re.compile(

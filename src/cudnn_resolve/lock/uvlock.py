@@ -17,11 +17,10 @@ from typing import Any
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from ..markers import marker_environment
-from ..versions import Platform
+from ..versions import Platform, canonical_name
 
 _OWN = ("virtual", "editable", "directory", "path", "git", "workspace")  # no index file, nothing to hash
 
@@ -75,7 +74,7 @@ def _python_for(doc: Mapping[str, Any], python: Version) -> Version:
 def _reachable(packages: list[dict[str, Any]], env: dict[str, str]) -> Iterator[dict[str, Any]]:
     by_name: dict[str, list[dict[str, Any]]] = {}
     for package in packages:
-        by_name.setdefault(str(canonicalize_name(package["name"])), []).append(package)
+        by_name.setdefault(canonical_name(package["name"]), []).append(package)
     roots = [p for p in packages if any(k in p.get("source", {}) for k in ("virtual", "editable"))]
     visited: set[tuple[int, tuple[str, ...]]] = set()
     pending: list[tuple[dict[str, Any], tuple[str, ...]]] = [(p, ()) for p in roots]
@@ -93,7 +92,7 @@ def _reachable(packages: list[dict[str, Any]], env: dict[str, str]) -> Iterator[
         for edge in edges:
             if not isinstance(edge, dict) or not _holds(edge.get("marker"), env):
                 continue
-            name = str(canonicalize_name(str(edge.get("name", ""))))
+            name = canonical_name(str(edge.get("name", "")))
             for candidate in by_name.get(name, []):
                 if edge.get("version") in (None, candidate.get("version")) and edge.get("source") in (
                     None,
@@ -116,7 +115,7 @@ def uv_lock_pins(doc: Mapping[str, Any], platform: str | None, python: Version |
     unhashed: list[str] = []
     hashes: dict[str, frozenset[str]] = {}
     for package in chosen:
-        name = str(canonicalize_name(package["name"]))
+        name = canonical_name(package["name"])
         if name in pins or "version" not in package:
             continue
         pins[name] = str(package["version"])

@@ -7,13 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
 
 from ..data import KnowledgeBase
 from ..errors import ResolutionImpossibleError
 from ..host import HostInfo
 from ..request import DISPLAY, Request
-from ..versions import format_specifier, major_minor, python_range, version
+from ..versions import canonical_name, format_specifier, major_minor, python_range, version
 from .inference import cudnn_min_cc
 from .model import (
     CUDA,
@@ -43,7 +42,7 @@ _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 def _name(pin: str) -> str:
     match = _NAME.match(pin)
     assert match, pin
-    return canonicalize_name(match.group(1))
+    return canonical_name(match.group(1))
 
 
 def _merge_pins(request: Request, pins: Iterable[str]) -> tuple[str, ...]:
@@ -107,7 +106,7 @@ def _added_pins(c: _Chosen) -> tuple[list[str], set[str]]:
             # A library outside the toolkit (NCCL...) whose set version a framework's range excludes is
             # left to the installer, within that range.
             fits = all(r.specifier.contains(ver, prereleases=True) for r in ranges if r.name == name)
-            if canonicalize_name(name) not in pinned and fits:
+            if canonical_name(name) not in pinned and fits:
                 added.append(f"{name}=={ver}")
         for f in c.frameworks:
             if f.cuda is not None and f.cuda.delivery is Delivery.PIP:
@@ -116,7 +115,7 @@ def _added_pins(c: _Chosen) -> tuple[list[str], set[str]]:
     if c.needs(Delivery.PIP, CUDNN) and c.cudnn is not None and c.cudnn.build.pip is not None:
         added.append(f"{c.cudnn.build.pip_name}=={c.cudnn.build.pip}")
         install.add(c.cudnn.build.pip_name)
-    return added, {canonicalize_name(n) for n in install}
+    return added, {canonical_name(n) for n in install}
 
 
 def _pip_pins(request: Request, c: _Chosen) -> tuple[PipPins, tuple[str, ...]]:

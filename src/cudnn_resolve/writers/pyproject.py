@@ -15,12 +15,11 @@ from typing import Any
 import tomlkit
 from packaging.requirements import Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import AoT, Array, InlineTable, Table
 
 from ..errors import UsageError
-from ..versions import format_specifier
+from ..versions import canonical_name, format_specifier
 from .uvproject import UvProjectConfig, requirement_name
 
 TOOL = "cudnn-resolve"
@@ -140,7 +139,7 @@ def _check_user_pins(config: UvProjectConfig, lists: dict[str, list[str]], where
     for entry in config.constraints:
         requirement = Requirement(entry)
         versions = [s.version for s in requirement.specifier if s.operator == "=="]
-        pinned.setdefault(str(canonicalize_name(requirement.name)), []).extend(versions)
+        pinned.setdefault(canonical_name(requirement.name), []).extend(versions)
     for label, entries in lists.items():
         for text in entries:
             name = _name(text)

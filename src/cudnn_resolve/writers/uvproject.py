@@ -17,11 +17,10 @@ from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
 
 from ..markers import platform_marker, platforms_marker
 from ..resolver.resolution import Resolution
-from ..versions import Platform
+from ..versions import Platform, canonical_name
 from .lockfiles import tool_table
 
 _LOCAL = re.compile(
@@ -64,7 +63,7 @@ class UvProjectConfig:
 def requirement_name(text: str) -> str | None:
     """The canonical package name of a PEP 508 requirement, or None where it does not parse."""
     try:
-        return str(canonicalize_name(Requirement(text).name))
+        return canonical_name(Requirement(text).name)
     except InvalidRequirement:
         return None
 
@@ -102,7 +101,7 @@ def _sources(resolution: Resolution) -> list[tuple[str, str]]:
             continue
         label = match.group("local")
         url = next((u for u in urls if u.rstrip("/").endswith("/" + label)), urls[0])
-        routed.append((str(canonicalize_name(match.group("name"))), index_name(url)))
+        routed.append((canonical_name(match.group("name")), index_name(url)))
     return routed
 
 
