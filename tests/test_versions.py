@@ -64,3 +64,23 @@ def test_canonical_name_is_packagings_rule(name: str) -> None:
     from cudnn_resolve.versions import canonical_name
 
     assert canonical_name(name) == canonicalize_name(name)
+
+
+@given(st.integers(min_value=7000, max_value=99999))
+def test_the_probes_cudnn_decoder_is_the_packages(raw: int) -> None:
+    # The probe runs without this package, so it carries its own copy; the two must never drift.
+    from cudnn_resolve.probe.script import decode_cudnn
+    from cudnn_resolve.versions import cudnn_version_text
+
+    assert decode_cudnn(raw) == cudnn_version_text(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"), [(12040, "12.4"), (13000, "13.0"), (11080, "11.8"), (10010, "10.1")]
+)
+def test_cuda_version_integers(raw: int, text: str) -> None:
+    from cudnn_resolve.probe.script import decode_cuda
+    from cudnn_resolve.versions import cuda_version_text
+
+    assert cuda_version_text(raw) == text
+    assert decode_cuda(raw) == text  # the probe's own copy

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidOptionError
-from .versions import ComputeCapability, DriverVersion
+from .versions import ComputeCapability, DriverVersion, cuda_version_text
 
 PROC_VERSION = Path("/proc/driver/nvidia/version")
 NO_DETECT_VARIABLE = "CUDNN_RESOLVE_NO_DETECT"
@@ -103,7 +103,7 @@ def _from_nvml() -> HostInfo:
             )
     finally:
         pynvml.nvmlShutdown()
-    cuda_max = f"{cuda // 1000}.{cuda % 1000 // 10}"
+    cuda_max = cuda_version_text(cuda)
     return HostInfo(driver, tuple(gpus), "nvml", (), cuda_max)
 
 

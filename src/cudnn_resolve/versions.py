@@ -210,3 +210,21 @@ def canonical_name(name: str) -> str:
     packaging.tags and logging, about 10 ms of every command's start-up.
     """
     return _SEPARATORS.sub("-", name).lower()
+
+
+def cuda_version_text(raw: int) -> str:
+    """CUDA's version integer (cudaRuntimeGetVersion, cuDriverGetVersion, NVML, CUDART_VERSION,
+    cudnnGetCudartVersion: 1000 x major + 10 x minor) as "major.minor": 12040 -> "12.4"."""
+    return f"{raw // 1000}.{raw % 1000 // 10}"
+
+
+def cudnn_version_text(raw: int) -> str:
+    """cudnnGetVersion's integer as "major.minor.patch": cuDNN 9 encodes 10000 x major + 100 x minor +
+    patch (92400 -> "9.24.0"), cuDNN 8 and 7 1000 x major + 100 x minor + patch (8904 -> "8.9.4").
+
+    The probe (probe/script.py) keeps its own copy: it runs under other environments' interpreters,
+    without this package; tests/test_versions.py holds the two equal.
+    """
+    if raw >= 90000:
+        return f"{raw // 10000}.{raw % 10000 // 100}.{raw % 100}"
+    return f"{raw // 1000}.{raw % 1000 // 100}.{raw % 100}"

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..data import KnowledgeBase
-from ..probe.script import decode_cudnn
+from ..versions import cuda_version_text, cudnn_version_text
 from .fixes import explanation_and_fixes
 from .signatures import RANK, SIGNATURES, Category, Signature
 from .wheels import cuda_major_hint
@@ -51,7 +51,7 @@ def normalise_version(text: str) -> str:
         return ".".join(match.groups())
     stripped = text.strip().rstrip(".")
     if stripped.isdigit() and int(stripped) >= 1000:
-        return decode_cudnn(int(stripped))
+        return cudnn_version_text(int(stripped))
     return stripped
 
 
@@ -76,7 +76,7 @@ def _extract(signature: Signature, match: re.Match[str]) -> dict[str, str]:
         versions["compute_capability"] = f"{sm[:-1]}.{sm[-1]}"
     if "driver_cuda" in versions:
         raw = int(versions["driver_cuda"])
-        versions["driver_cuda"] = f"{raw // 1000}.{raw % 1000 // 10}"
+        versions["driver_cuda"] = cuda_version_text(raw)
     return versions
 
 

@@ -127,7 +127,7 @@ def driver_info():
         code = lib.cuDriverGetVersion(ctypes.byref(version))
         result["libcuda"] = name
         if code == 0:
-            result["cuda_driver_version"] = f"{version.value // 1000}.{version.value % 1000 // 10}"
+            result["cuda_driver_version"] = decode_cuda(version.value)
         else:
             result["error"] = f"cuDriverGetVersion returned {code}"
         break
@@ -216,6 +216,12 @@ def _windows_modules():
     return paths
 
 
+def decode_cuda(raw: int) -> str:
+    """CUDA's version integer (1000 x major + 10 x minor) as MAJOR.MINOR: 12040 = 12.4. A copy of
+    versions.cuda_version_text, which this stdlib-only script cannot import (tests hold them equal)."""
+    return f"{raw // 1000}.{raw % 1000 // 10}"
+
+
 def decode_cudnn(raw: int) -> str:
     """cudnnGetVersion's integer as MAJOR.MINOR.PATCH: cuDNN 9 encodes M*10000+m*100+p (92400 = 9.24.0),
     cuDNN 8 and 7 M*1000+m*100+p (8904 = 8.9.4)."""
@@ -240,7 +246,7 @@ def cudnn_version(path):
     try:
         lib.cudnnGetCudartVersion.restype = ctypes.c_size_t
         cudart = int(lib.cudnnGetCudartVersion())
-        info["cudart"] = f"{cudart // 1000}.{cudart % 1000 // 10}"
+        info["cudart"] = decode_cuda(cudart)
     except AttributeError:
         pass
     return info
@@ -463,7 +469,7 @@ def jax_info(conv):
         info["cudnn_compiled"] = decode_cudnn(int(cuda_versions.cudnn_build_version()))
         info["cudnn_runtime"] = decode_cudnn(int(cuda_versions.cudnn_get_version()))
         runtime = int(cuda_versions.cuda_runtime_build_version())
-        info["cuda_compiled"] = f"{runtime // 1000}.{runtime % 1000 // 10}"
+        info["cuda_compiled"] = decode_cuda(runtime)
     try:
         gpus = jax.devices("gpu")
     except RuntimeError:

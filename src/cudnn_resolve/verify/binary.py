@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..probe import elf
+from ..versions import cuda_version_text
 from .host_scan import cudnn_library_version
 
 
@@ -33,7 +34,7 @@ def _cudart_version(path: str) -> str | None:
         lib = ctypes.CDLL(path)
         value = ctypes.c_int(0)
         if lib.cudaRuntimeGetVersion(ctypes.byref(value)) == 0:
-            return f"{value.value // 1000}.{value.value % 1000 // 10}"
+            return cuda_version_text(value.value)
     except (OSError, AttributeError):
         pass
     return None
@@ -44,7 +45,7 @@ def _cudnn_cudart(path: str) -> str | None:
         lib = ctypes.CDLL(path)
         lib.cudnnGetCudartVersion.restype = ctypes.c_size_t
         value = int(lib.cudnnGetCudartVersion())
-        return f"{value // 1000}.{value % 1000 // 10}"
+        return cuda_version_text(value)
     except (OSError, AttributeError):
         return None
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..probe import elf
-from ..probe.script import decode_cudnn
+from ..versions import cuda_version_text, cudnn_version_text
 
 _NVCC = re.compile(r"release (\d+\.\d+), V([\d.]+)")
 _CUDA_DEFINE = re.compile(r"#define\s+CUDA(?:RT)?_VERSION\s+(\d+)")
@@ -65,7 +65,7 @@ def _toolkit_version(root: Path) -> str | None:
             continue
         if match:
             value = int(match.group(1))
-            return f"{value // 1000}.{value % 1000 // 10}"
+            return cuda_version_text(value)
     return None
 
 
@@ -100,7 +100,7 @@ def cudnn_library_version(path: str) -> str | None:
     try:
         lib = ctypes.CDLL(path)
         lib.cudnnGetVersion.restype = ctypes.c_size_t
-        return decode_cudnn(int(lib.cudnnGetVersion()))
+        return cudnn_version_text(int(lib.cudnnGetVersion()))
     except (OSError, AttributeError):
         return None
 
