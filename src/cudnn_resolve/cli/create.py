@@ -18,6 +18,7 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 
 from ..data import load_knowledge_base
+from ..env_layout import backend_python
 from ..envs import BACKENDS, CheckFailedError, Plan, build, choose_backend, named_prefix
 from ..envs.create import errors_of
 from ..envs.progress import Progress
@@ -208,6 +209,6 @@ def execute(args: argparse.Namespace) -> int:
             print(f"  {message}")
     else:
         print("smoke test: skipped (--no-check)")
-    python = plan.prefix.absolute() / ("bin/python")
+    python = backend_python(plan.prefix.absolute(), plan.backend)
     print(f"run it with: {python}  (no activation needed)")
     return 0

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..env_layout import env_python
 from ..errors import CudnnResolveError, UsageError
 from ..redact import redact
 from ..resolver.resolution import Resolution
@@ -124,7 +125,7 @@ def conda_cause(output: str) -> str | None:
 
 
 def venv_python(prefix: Path) -> Path:
-    return prefix / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    return env_python(prefix, conda=False)
 
 
 def _record(build: Path, plan: Plan) -> tuple[Path, Path]:
@@ -226,7 +227,7 @@ def install_pip_section(build: Path, plan: Plan, progress: Progress) -> None:
                 "install",
                 "--compile-bytecode",
                 "--python",
-                str(venv_python(build)),
+                str(env_python(build, conda=True)),
                 "-r",
                 str(req),
                 "-c",

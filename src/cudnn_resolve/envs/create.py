@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .._version import __version__
 from ..data import KnowledgeBase
+from ..env_layout import backend_python
 from ..lock.check import read_lock
 from ..probe import run_probe
 from ..resolver.resolution import Resolution
@@ -24,7 +25,6 @@ from .backends import (
     install_pip,
     install_rattler,
     install_uv,
-    venv_python,
 )
 from .preload import install_preload
 from .progress import Progress
@@ -137,7 +137,7 @@ def build(plan: Plan, kb: KnowledgeBase, progress: Progress, check: bool, force:
         verdict = None
         if check:
             with progress.step("smoke test: which cuDNN does the new environment load?"):
-                report = run_probe(venv_python(stage))
+                report = run_probe(backend_python(stage, plan.backend))
                 verdict = evaluate(kb, report, expectations_of(plan.resolution, lock_tool))
             if not verdict.passed:
                 raise CheckFailedError(verdict)

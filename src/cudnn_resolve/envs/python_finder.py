@@ -24,6 +24,7 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from ..env_layout import find_env_python
 from ..errors import CudnnResolveError, UsageError
 from ..uvtool import find_uv
 from ..versions import format_specifier
@@ -96,13 +97,6 @@ def ask(path: Path | str, found_by: str) -> Interpreter | None:
         return None
 
 
-def _python_in(prefix: Path) -> Path | None:
-    for candidate in (prefix / "bin" / "python3", prefix / "bin" / "python", prefix / "python.exe"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def _on_path() -> Iterator[Path]:
     for directory in os.environ.get("PATH", "").split(os.pathsep):
         folder = Path(directory)
@@ -120,7 +114,7 @@ def _pyenv() -> Iterator[Path]:
     for versions in (root / "versions", root / "pyenv-win" / "versions"):  # pyenv, pyenv-win
         if versions.is_dir():
             for version in sorted(versions.iterdir()):
-                found = _python_in(version)
+                found = find_env_python(version)
                 if found is not None:
                     yield found
 
@@ -160,7 +154,7 @@ def _conda() -> Iterator[Path]:
         if directory.is_dir():
             prefixes += sorted(p for p in directory.iterdir() if p.is_dir())
     for prefix in prefixes:
-        found = _python_in(prefix)
+        found = find_env_python(prefix)
         if found is not None:
             yield found
 

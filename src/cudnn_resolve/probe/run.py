@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..env_layout import find_env_python
 from ..errors import CudnnResolveError, UsageError
 from .report import ProbeReport, parse_report
 
@@ -40,10 +41,10 @@ class NoInterpreterError(UsageError):
 
 def interpreter_of(prefix: Path) -> Path:
     """The interpreter of a venv or conda environment at ``prefix``."""
-    for candidate in (prefix / "bin" / "python", prefix / "python.exe", prefix / "Scripts" / "python.exe"):
-        if candidate.is_file():
-            return candidate
-    raise NoInterpreterError(str(prefix))
+    found = find_env_python(prefix)
+    if found is None:
+        raise NoInterpreterError(str(prefix))
+    return found
 
 
 def run_probe(
