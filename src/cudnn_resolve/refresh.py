@@ -11,7 +11,6 @@ tables. The shipped files are never modified.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,13 +23,13 @@ from .data import KnowledgeBase
 from .data.knowledge import DATA_FILES
 from .data.wheels import WheelRequirement
 from .fileio import write_files
+from .requirement_lines import parse_pin_line
 from .resolver.needs import constraint_pin
 from .tomlwrite import dumps
 from .uvtool import UV_PLATFORMS, UvError, run_uv
 from .versions import Platform
 
 PYTHONS = ("3.13", "3.12", "3.11", "3.10", "3.14", "3.9", "3.15")
-_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
 _CUDA_WHEELS = ("nvidia-", "cuda-toolkit")
 
 
@@ -81,7 +80,7 @@ def compile_pins(
         )
     except UvError:
         return None
-    return {m.group(1).lower(): m.group(2) for m in map(_PIN.match, out.splitlines()) if m}
+    return {pin.name: pin.version for pin in map(parse_pin_line, out.splitlines()) if pin is not None}
 
 
 def _first_resolving(requirement: str, pythons: Sequence[str]) -> tuple[str, dict[str, str]] | None:

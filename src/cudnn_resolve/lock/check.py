@@ -12,11 +12,10 @@ from packaging.version import InvalidVersion, Version
 
 from .. import tomlread as tomllib
 from ..errors import UsageError
+from ..requirement_lines import parse_pin_line
 from ..resolver.resolution import Resolution
 from ..versions import canonical_name
 
-_REQ_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
-_HASH = re.compile(r"--hash=sha256:[0-9a-f]{64}")
 _CONDA_FILE = re.compile(r"/([^/#]+?)-([^-/#]+)-([^-/#]+)\.(?:tar\.bz2|conda)(?:#(.*))?$")
 
 
@@ -89,21 +88,18 @@ def _read_requirements(path: Path, text: str) -> LockedFile:
     pins: dict[str, str] = {}
     hashes: dict[tuple[str, str], frozenset[str]] = {}
     unhashed = []
-    current = None
     joined = text.replace("\\\n", " ")
     for line in joined.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith(("#", "-")):
+        try:
+            pin = parse_pin_line(line)
+        except ValueError:
+            raise LockFileError(path, f"the line {line.strip()[:80]!r} is not a name==version pin") from None
+        if pin is None:
             continue
-        match = _REQ_LINE.match(stripped)
-        if not match:
-            raise LockFileError(path, f"the line {stripped[:80]!r} is not a name==version pin")
-        current = canonical_name(match.group(1))
-        pins[current] = match.group(2)
-        found = frozenset(h.split(":", 1)[1] for h in _HASH.findall(stripped))
-        hashes[(current, pins[current])] = found
-        if not found:
-            unhashed.append(current)
+        pins[pin.name] = pin.version
+        hashes[(pin.name, pin.version)] = pin.hashes
+        if not pin.hashes:
+            unhashed.append(pin.name)
     if not pins:
         raise LockFileError(path, "it pins no package")
     return LockedFile("requirements", pins, tuple(unhashed), _tool_comment(text), hashes)

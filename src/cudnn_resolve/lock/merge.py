@@ -10,20 +10,15 @@ wheels united; one that differs gets ``python_version == 'X.Y'`` markers. Pure f
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from packaging.version import Version
 
 from .. import tomlread as tomllib
+from ..requirement_lines import parse_pin_line
 from ..tomlwrite import key as toml_key
 from ..tomlwrite import value as toml_value
-
-# A pin line of uv's hashed requirements: "name==version [; marker] [\\]".
-_REQUIREMENT = re.compile(
-    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;\\]+)(?:\s*;\s*(?P<marker>[^\\]*?))?\s*\\?$"
-)
 
 
 def python_range(pythons: Sequence[str]) -> str:
@@ -85,10 +80,10 @@ def _requirement_blocks(body: str) -> tuple[list[str], dict[tuple[str, str], tup
     blocks: dict[tuple[str, str], tuple[str | None, list[str]]] = {}
     current: list[str] | None = None
     for line in body.splitlines():
-        match = _REQUIREMENT.match(line)
-        if match:
+        pin = None if line[:1].isspace() else parse_pin_line(line)
+        if pin is not None:
             current = []
-            blocks[(match["name"], match["version"])] = (match["marker"] or None, current)
+            blocks[(pin.name, pin.version)] = (pin.marker, current)
         elif current is not None and line[:1].isspace():
             current.append(line)
         elif current is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ from ..data import KnowledgeBase
 from ..errors import ResolutionImpossibleError
 from ..host import HostInfo
 from ..request import DISPLAY, Request
+from ..requirement_lines import requirement_name
 from ..versions import canonical_name, format_specifier, major_minor, python_range, version
 from .inference import cudnn_min_cc
 from .model import (
@@ -36,20 +36,11 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-
-
-def _name(pin: str) -> str:
-    match = _NAME.match(pin)
-    assert match, pin
-    return canonical_name(match.group(1))
-
-
 def _merge_pins(request: Request, pins: Iterable[str]) -> tuple[str, ...]:
     """Pins sorted by name; two different pins of one package is a conflict."""
     by_name: dict[str, str] = {}
     for pin in pins:
-        name = _name(pin)
+        name = requirement_name(pin)
         if name in by_name and by_name[name] != pin:
             raise ResolutionImpossibleError(
                 request.text,
@@ -97,7 +88,7 @@ class _Chosen:
 def _added_pins(c: _Chosen) -> tuple[list[str], set[str]]:
     """The NVIDIA wheels we pin where a framework leaves them open or brings none, and the names of
     those something must install (the rest only constrain what the frameworks pull in)."""
-    pinned = {_name(p) for f in c.frameworks for p in f.packages.constraints}
+    pinned = {requirement_name(p) for f in c.frameworks for p in f.packages.constraints}
     added: list[str] = []
     install: set[str] = set()
     if c.needs(Delivery.PIP) and c.cuda is not None and c.cuda.pip_set is not None:
@@ -121,7 +112,7 @@ def _added_pins(c: _Chosen) -> tuple[list[str], set[str]]:
 def _pip_pins(request: Request, c: _Chosen) -> tuple[PipPins, tuple[str, ...]]:
     """Pip requirements, constraints and indexes; and the pinned wheels an environment must install."""
     added, install = _added_pins(c)
-    must_install = [p for p in added if _name(p) in install]
+    must_install = [p for p in added if requirement_name(p) in install]
     # Frameworks that bring no CUDA (TensorFlow <= 2.13) need the NVIDIA wheels named in requirements.
     explicit = must_install if any(not f.brings_cuda and f.cuda is not None for f in c.frameworks) else []
     pins = PipPins(
