@@ -226,3 +226,11 @@ def test_tampered_hash_fails_the_check(cli: Callable[..., Run], tmp_path: Path) 
     assert "not one the index has" in run.out
     offline = cli("lock", *args, "--check", str(lock), "--no-verify-hashes")
     assert offline.code == 0  # without the index, only presence of hashes is checked
+
+
+def test_errors_quote_the_last_lines_of_a_tools_output_without_credentials() -> None:
+    from cudnn_resolve.redact import output_tail
+
+    output = "Resolving\n\n  fetching https://user:secret@example.invalid/simple\nerror: no such version\n"
+    assert output_tail(output, 2) == "fetching https://***@example.invalid/simple error: no such version"
+    assert output_tail("   \n", 3) == "no output"

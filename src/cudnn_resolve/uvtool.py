@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import CudnnResolveError, UsageError
-from .redact import redact
+from .redact import output_tail
 from .versions import Platform
 
 # uv's --python-platform names for our platforms. manylinux_2_28 is the floor current CUDA wheels of
@@ -44,8 +44,7 @@ class UvError(CudnnResolveError):
     def __init__(self, action: str, detail: str) -> None:
         self.action = action
         self.detail = detail
-        lines = [redact(line.strip()) for line in detail.strip().splitlines() if line.strip()]
-        summary = " ".join(lines[-6:]) if lines else "no output"
+        summary = output_tail(detail, 6)
         super().__init__(
             f"uv failed to {action}: {summary}. Check that the package index is reachable (uv's own "
             "configuration: UV_INDEX_URL, uv.toml) and retry"

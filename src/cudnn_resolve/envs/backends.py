@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..env_layout import env_python
 from ..errors import CudnnResolveError, UsageError
-from ..redact import redact
+from ..redact import output_tail
 from ..resolver.resolution import Resolution
 from ..uvtool import find_uv
 from ..writers import constraints_text, environment_yml, requirements_text
@@ -35,8 +35,7 @@ class BackendError(CudnnResolveError):
     exit_code = 1
 
     def __init__(self, tool: str, detail: str) -> None:
-        lines = [redact(line.strip()) for line in detail.strip().splitlines() if line.strip()]
-        summary = " ".join(lines[-8:]).rstrip(".") or "no output"
+        summary = output_tail(detail, 8).rstrip(".")
         super().__init__(
             f"{tool} failed: {summary}. Nothing was left at the target; fix the cause (network, disk space, "
             "an index that does not have the pinned version) and run the same command again"

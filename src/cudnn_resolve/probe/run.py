@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..env_layout import find_env_python
 from ..errors import CudnnResolveError, UsageError
+from ..redact import output_tail
 from .report import ProbeReport, parse_report
 
 SCRIPT = Path(__file__).with_name("script.py")
@@ -79,7 +80,7 @@ def run_probe(
         except subprocess.TimeoutExpired:
             raise ProbeError(interpreter, f"no answer within {timeout:.0f} s") from None
         if not output.exists():
-            tail = " ".join((result.stderr or result.stdout).strip().splitlines()[-3:])
-            raise ProbeError(interpreter, f"exit {result.returncode}: {tail or 'no output'}")
+            tail = output_tail(result.stderr or result.stdout or "", 3)
+            raise ProbeError(interpreter, f"exit {result.returncode}: {tail}")
         raw = json.loads(output.read_text())
     return parse_report(raw)
