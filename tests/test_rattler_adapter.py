@@ -18,7 +18,7 @@ if sys.version_info < (3, 10):
     pytest.skip("py-rattler 0.28 needs Python >= 3.10", allow_module_level=True)
 
 from cudnn_resolve.conda_packages import (
-    RATTLER_VERSION,
+    RATTLER_REQUIREMENT,
     ChannelError,
     CondaSolveError,
     LockedPackage,
@@ -282,21 +282,35 @@ def test_install_of_a_missing_or_changed_file_raises_channel_error(tmp_path: Pat
 # --- the pin ------------------------------------------------------------------------------------------
 
 
-def test_the_pinned_rattler_is_the_installed_one() -> None:
-    assert importlib.metadata.version("py-rattler") == RATTLER_VERSION
+def test_the_installed_rattler_is_in_the_supported_series() -> None:
+    assert rattler_adapter.supported_rattler(importlib.metadata.version("py-rattler"))
 
 
-def test_another_rattler_version_is_refused_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.1.0")
+@pytest.mark.parametrize(
+    ("version", "supported"),
+    [
+        ("0.28.0", True),
+        ("0.28.3", True),
+        ("0.27.1", False),
+        ("0.29.0", False),
+        ("1.28.0", False),
+        (None, False),
+    ],
+)
+def test_the_supported_series(version: str | None, supported: bool) -> None:
+    assert rattler_adapter.supported_rattler(version) is supported
+
+
+@pytest.mark.parametrize("version", ["0.1.0", "0.27.1", "0.29.0"])
+def test_another_rattler_series_is_refused_at_import(monkeypatch: pytest.MonkeyPatch, version: str) -> None:
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: version)
     # Execute a private copy of the adapter so the imported module stays untouched.
     spec = importlib.util.spec_from_file_location(
         "cudnn_resolve.conda_packages._pin_check", rattler_adapter.__file__
     )
     assert spec is not None
     assert spec.loader is not None
-    with pytest.raises(
-        ImportError, match=rf"py-rattler {RATTLER_VERSION} exactly, but py-rattler 0\.1\.0"
-    ) as caught:
+    with pytest.raises(ImportError, match=rf"needs py-rattler 0\.28\.x .*but py-rattler {version}") as caught:
         spec.loader.exec_module(importlib.util.module_from_spec(spec))
     assert type(caught.value).__name__ == RattlerVersionError.__name__
-    assert f"pip install 'py-rattler=={RATTLER_VERSION}'" in str(caught.value)
+    assert f"pip install '{RATTLER_REQUIREMENT}'" in str(caught.value)

@@ -1,6 +1,14 @@
 """A small TOML writer for the data records `data update` produces (strings, integers, lists of strings,
-tables and arrays of tables) and the pylock files `lock` writes (date-times, inline tables): enough for
-those, with no dependency."""
+tables and arrays of tables) and the pylock files `lock` writes (date-times, inline tables).
+
+Written here rather than with tomli-w, which is measurably worse for these files (tomli-w 1.2.0, tried on
+a pylock): it writes no comments, so no generated file could start with the header naming the command
+that made it; it writes each wheel as a ``[[packages.wheels]]`` table with a ``[packages.wheels.hashes]``
+sub-table (nine lines where uv writes one inline table), so a lock would not read like uv's own; and it
+writes date-times as ``2024-01-01 00:00:00+00:00``, where uv writes ``2024-01-01T00:00:00Z``. tomlkit
+(used to edit users' pyproject.toml files in place) round-trips existing text, which these new files
+do not need.
+"""
 
 from __future__ import annotations
 

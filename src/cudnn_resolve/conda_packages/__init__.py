@@ -4,7 +4,7 @@ Importing this package imports py-rattler (and checks its version); the rest of 
 """
 
 from .rattler_adapter import (
-    RATTLER_VERSION,
+    RATTLER_REQUIREMENT,
     ChannelError,
     CondaInstallError,
     CondaSolveError,
@@ -17,7 +17,7 @@ from .rattler_adapter import (
 )
 
 __all__ = [
-    "RATTLER_VERSION",
+    "RATTLER_REQUIREMENT",
     "ChannelError",
     "CondaInstallError",
     "CondaSolveError",

@@ -1,9 +1,9 @@
 """The one module that imports py-rattler: conda MatchSpecs, solves and installs, as plain synchronous calls.
 
 py-rattler's API is async and changes between minor versions (0.27 renamed ``Platform`` to ``Subdir``;
-0.28 made ``build`` a ``BuildString`` object), so the project pins one version, checks it at import and
-keeps every rattler name behind this module. Nothing here needs conda, and a ``file://`` channel works
-offline.
+0.28 made ``build`` a ``BuildString`` object), so the project supports one minor series, checks it at
+import and keeps every rattler name behind this module. Nothing here needs conda, and a ``file://``
+channel works offline.
 
 Every function runs its own event loop (:func:`_run`): call them from synchronous code only, never from
 inside a running loop.
@@ -30,10 +30,13 @@ from urllib.request import url2pathname
 
 from ..errors import EXIT_BAD_INPUT, EXIT_NO_ANSWER, CudnnResolveError, InvalidOptionError
 
-# The pinned py-rattler: 0.28.0, the newest release on PyPI when this adapter was written (checked with
-# `pip index versions py-rattler`). Requirement line: "py-rattler==0.28.0". Moving the pin means re-running
-# tests/test_rattler_adapter.py and reading py-rattler's changelog for renamed names and new defaults.
-RATTLER_VERSION = "0.28.0"
+# The supported py-rattler: the 0.28 series (patch releases keep a minor series' API). Tested with 0.28.0,
+# the newest release on PyPI when this adapter was written and the only 0.28 release then (checked with
+# `pip index versions py-rattler`). Requirement line: "py-rattler>=0.28,<0.29". Moving to another minor
+# series means re-running tests/test_rattler_adapter.py and reading py-rattler's changelog for renamed
+# names and new defaults.
+RATTLER_SUPPORTED = (0, 28)
+RATTLER_REQUIREMENT = "py-rattler>=0.28,<0.29"
 
 
 class RattlerVersionError(ImportError):
@@ -43,8 +46,8 @@ class RattlerVersionError(ImportError):
         self.installed = installed
         found = f"py-rattler {installed} is installed" if installed else "py-rattler is not installed"
         super().__init__(
-            f"cudnn-resolve's conda support needs py-rattler {RATTLER_VERSION} exactly, but {found}. "
-            f"Install the pinned version with: pip install 'py-rattler=={RATTLER_VERSION}'"
+            f"cudnn-resolve's conda support needs py-rattler 0.28.x (its API changes between minor "
+            f"versions), but {found}. Install a supported version with: pip install '{RATTLER_REQUIREMENT}'"
         )
 
 
@@ -64,7 +67,18 @@ def _installed_rattler_version() -> str | None:
         return version if isinstance(version, str) else None
 
 
-if _installed_rattler_version() != RATTLER_VERSION:
+def supported_rattler(version: str | None) -> bool:
+    """Whether ``version`` is in the supported minor series (0.28.0, 0.28.3: yes; 0.27.1, 0.29.0: no)."""
+    parts = (version or "").split(".")
+    return (
+        len(parts) >= 2
+        and parts[0].isdigit()
+        and parts[1].isdigit()
+        and (int(parts[0]), int(parts[1])) == RATTLER_SUPPORTED
+    )
+
+
+if not supported_rattler(_installed_rattler_version()):
     raise RattlerVersionError(_installed_rattler_version())
 
 
