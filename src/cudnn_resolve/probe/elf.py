@@ -43,44 +43,14 @@ def read_dynamic(path: str) -> DynamicInfo:
         data = handle.read()
     if data[:4] != b"\x7fELF":
         raise ValueError(path + " is not an ELF file")
-    is64 = data[4] == 2
-    endian = "<" if data[5] == 1 else ">"
-    if is64:
-        phoff, phentsize, phnum = (
-            struct.unpack_from(endian + "Q", data, 0x20)[0],
-            *struct.unpack_from(endian + "HH", data, 0x36),
-        )
-        ph_fmt, dyn_fmt, dyn_size = endian + "IIQQQQQQ", endian + "qQ", 16
-    else:
-        phoff, phentsize, phnum = (
-            struct.unpack_from(endian + "I", data, 0x1C)[0],
-            *struct.unpack_from(endian + "HH", data, 0x2A),
-        )
-        ph_fmt, dyn_fmt, dyn_size = endian + "IIIIIIII", endian + "iI", 8
-    segments = []
-    dynamic = None
-    for i in range(phnum):
-        fields = struct.unpack_from(ph_fmt, data, phoff + i * phentsize)
-        if is64:
-            p_type, _flags, p_offset, p_vaddr, _paddr, p_filesz = fields[:6]
-        else:
-            p_type, p_offset, p_vaddr, _paddr, p_filesz = fields[:5]
-        if p_type == 1:  # PT_LOAD: maps virtual addresses to file offsets
-            segments.append((p_vaddr, p_offset, p_filesz))
-        elif p_type == 2:  # PT_DYNAMIC
-            dynamic = (p_offset, p_filesz)
+    segments, dynamic = _program_headers(data)
     if dynamic is None:
         raise ValueError(path + " has no dynamic section")
-    entries = []
-    offset, size = dynamic
-    for pos in range(offset, offset + size, dyn_size):
-        tag, value = struct.unpack_from(dyn_fmt, data, pos)
-        if tag == 0:
-            break
-        entries.append((tag, value))
+    entries = _dynamic_entries(data, dynamic)
     strtab_addr = next((v for t, v in entries if t == DT_STRTAB), None)
     if strtab_addr is None:
         raise ValueError(path + " has no string table")
+    # DT_STRTAB is a virtual address: the PT_LOAD segment holding it maps it to a file offset.
     strtab = next((o + strtab_addr - v for v, o, s in segments if v <= strtab_addr < v + s), strtab_addr)
 
     def string(index: int) -> str:
@@ -89,17 +59,63 @@ def read_dynamic(path: str) -> DynamicInfo:
 
     origin = os.path.dirname(os.path.realpath(path))
 
-    def dirs(text: str) -> list[str]:
-        out = []
-        for item in text.split(":"):
-            if item:
-                out.append(item.replace("$ORIGIN", origin).replace("${ORIGIN}", origin))
-        return out
+    def dirs(tag: int) -> list[str]:
+        found = [string(v) for t, v in entries if t == tag]
+        return [
+            d.replace("$ORIGIN", origin).replace("${ORIGIN}", origin)
+            for f in found
+            for d in f.split(":")
+            if d
+        ]
 
-    needed = [string(v) for t, v in entries if t == DT_NEEDED]
-    rpath = [d for t, v in entries if t == DT_RPATH for d in dirs(string(v))]
-    runpath = [d for t, v in entries if t == DT_RUNPATH for d in dirs(string(v))]
-    return DynamicInfo(needed, rpath, runpath)
+    return DynamicInfo([string(v) for t, v in entries if t == DT_NEEDED], dirs(DT_RPATH), dirs(DT_RUNPATH))
+
+
+def _layout(data: bytes) -> tuple[bool, str]:
+    """(64-bit, struct byte order) from the ELF identification bytes."""
+    return data[4] == 2, "<" if data[5] == 1 else ">"
+
+
+def _program_headers(data: bytes) -> tuple[list[tuple[int, int, int]], tuple[int, int] | None]:
+    """The PT_LOAD segments as (vaddr, offset, size), and PT_DYNAMIC's (offset, size) or None."""
+    is64, endian = _layout(data)
+    if is64:
+        phoff = struct.unpack_from(endian + "Q", data, 0x20)[0]
+        phentsize, phnum = struct.unpack_from(endian + "HH", data, 0x36)
+        ph_fmt = endian + "IIQQQQQQ"
+    else:
+        phoff = struct.unpack_from(endian + "I", data, 0x1C)[0]
+        phentsize, phnum = struct.unpack_from(endian + "HH", data, 0x2A)
+        ph_fmt = endian + "IIIIIIII"
+    segments = []
+    dynamic = None
+    for i in range(phnum):
+        fields = struct.unpack_from(ph_fmt, data, phoff + i * phentsize)
+        # Elf64_Phdr: type, flags, offset, vaddr, paddr, filesz...; Elf32_Phdr: type, offset, vaddr, ...
+        p_type, p_offset, p_vaddr, p_filesz = (
+            (fields[0], fields[2], fields[3], fields[5])
+            if is64
+            else (fields[0], fields[1], fields[2], fields[4])
+        )
+        if p_type == 1:  # PT_LOAD: maps virtual addresses to file offsets
+            segments.append((p_vaddr, p_offset, p_filesz))
+        elif p_type == 2:  # PT_DYNAMIC
+            dynamic = (p_offset, p_filesz)
+    return segments, dynamic
+
+
+def _dynamic_entries(data: bytes, dynamic: tuple[int, int]) -> list[tuple[int, int]]:
+    """The (tag, value) entries of the dynamic section, up to DT_NULL."""
+    is64, endian = _layout(data)
+    dyn_fmt, dyn_size = (endian + "qQ", 16) if is64 else (endian + "iI", 8)
+    entries = []
+    offset, size = dynamic
+    for pos in range(offset, offset + size, dyn_size):
+        tag, value = struct.unpack_from(dyn_fmt, data, pos)
+        if tag == 0:
+            break
+        entries.append((tag, value))
+    return entries
 
 
 def loader_cache() -> dict[str, list[str]]:
