@@ -128,6 +128,18 @@ class _Checker:
                 if extra.cuda_major not in self.kb.cuda_majors:
                     self.problems.append(("jax.toml", record, f"CUDA {extra.cuda_major} unknown"))
 
+    def images(self) -> None:
+        """An image's framework must be a release the data knows, and its CUDA major a known major."""
+        for image in self.kb.images.images:
+            record = f"image {image.name}"
+            if image.cuda is not None and image.cuda.major not in self.kb.cuda_majors:
+                self.problems.append(("images.toml", record, f"CUDA {image.cuda.major} unknown"))
+            for req in image.frameworks:
+                known = self.kb.framework_versions(req.name) if req.name in ("tensorflow", "torch") else ()
+                if not any(req.specifier.contains(v) for v in known):
+                    problem = f"{req} matches no release in {req.name}.toml"
+                    self.problems.append(("images.toml", record, problem))
+
 
 def check_consistency(kb: KnowledgeBase) -> list[Problem]:
     """Every cross-file reference that does not resolve, as (file, record, problem)."""
@@ -137,4 +149,5 @@ def check_consistency(kb: KnowledgeBase) -> list[Problem]:
     checker.torch()
     checker.jax()
     checker.conda_forge()
+    checker.images()
     return checker.problems

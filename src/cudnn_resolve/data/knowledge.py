@@ -30,6 +30,7 @@ from .frameworks import (
     parse_tensorflow,
     parse_torch,
 )
+from .images import ImageData, parse_images
 from .nvidia import (
     CondaToolkit,
     CudaMajor,
@@ -43,7 +44,15 @@ from .nvidia import (
 )
 from .overlay import merge, overlay_dir
 
-DATA_FILES = ("cuda.toml", "cudnn.toml", "tensorflow.toml", "torch.toml", "jax.toml", "conda_forge.toml")
+DATA_FILES = (
+    "cuda.toml",
+    "cudnn.toml",
+    "tensorflow.toml",
+    "torch.toml",
+    "jax.toml",
+    "conda_forge.toml",
+    "images.toml",
+)
 
 
 @dataclass(frozen=True, eq=False)  # identity: one loaded base is one set of facts (and a cache key)
@@ -60,6 +69,7 @@ class KnowledgeBase:
     torch_pypi: Mapping[tuple[Version, Platform], TorchPypi]
     jax: tuple[JaxRelease, ...]
     conda_forge: tuple[CondaForgeBuild, ...]  # conda-forge's CUDA builds of the frameworks
+    images: ImageData  # container images people start from, and how to recognise them from inside
     files: tuple[str, ...]  # where the data was read from
 
     def toolkit(self, cuda: Version) -> CudaToolkit | None:
@@ -237,6 +247,7 @@ def _parse(
         torch_pypi=torch_pypi,
         jax=parse_jax(str(paths["jax.toml"]), docs["jax.toml"]),
         conda_forge=parse_conda_forge(str(paths["conda_forge.toml"]), docs["conda_forge.toml"]),
+        images=parse_images(str(paths["images.toml"]), docs["images.toml"]),
         files=tuple(str(p) for p in paths.values()),
     )
     # Only a cache miss checks: the consistency rules (and the packaging parsers they use) cost start-up.
