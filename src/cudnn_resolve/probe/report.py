@@ -61,6 +61,15 @@ class Gpu:
 
 
 @dataclass(frozen=True)
+class PathDir:
+    """One LD_LIBRARY_PATH directory as the environment saw it: its CUDA libraries and cuDNN versions."""
+
+    directory: str
+    names: tuple[str, ...]
+    cudnn: tuple[tuple[str, str | None], ...]  # (path, version) of each cuDNN main library
+
+
+@dataclass(frozen=True)
 class ProbeReport:
     python_version: str
     python_executable: str
@@ -76,6 +85,9 @@ class ProbeReport:
     loader_cache: Mapping[str, tuple[str, ...]]
     errors: tuple[str, ...]
     raw: Mapping[str, Any]
+    # Listed by the probe inside the environment; None from a probe that predates the listing.
+    library_path_dirs: tuple[PathDir, ...] | None = None
+    system_cudnn: Mapping[str, str] | None = None  # loader-cache cuDNN SONAME -> its version
 
     @property
     def cudnn_libraries(self) -> tuple[LoadedLibrary, ...]:
@@ -167,4 +179,26 @@ def parse_report(raw: Mapping[str, Any], framework_errors: Mapping[str, str] | N
         },
         errors=errors,
         raw=raw,
+        library_path_dirs=_path_dirs(raw.get("ld_library_path_dirs")),
+        system_cudnn={
+            c["name"]: str(c["version"])
+            for c in raw.get("loader_cache") or []
+            if isinstance(c, dict) and c.get("version")
+        },
+    )
+
+
+def _path_dirs(raw: Any) -> tuple[PathDir, ...] | None:
+    if not isinstance(raw, list):
+        return None
+    return tuple(
+        PathDir(
+            str(d.get("dir")),
+            tuple(str(n) for n in d.get("names") or ()),
+            tuple(
+                (str(c.get("path")), c.get("version")) for c in d.get("cudnn") or () if isinstance(c, dict)
+            ),
+        )
+        for d in raw
+        if isinstance(d, dict)
     )

@@ -37,6 +37,10 @@ ENV_VARS = (
     "CONDA_PREFIX",
     "XLA_FLAGS",
     "TF_CPP_MIN_LOG_LEVEL",
+    # Set by nvidia/cuda images (and those built on them): the image's own CUDA and cuDNN.
+    "CUDA_VERSION",
+    "NV_CUDNN_VERSION",
+    "NVIDIA_VISIBLE_DEVICES",
 )
 # The libraries a CUDA framework loads whose copies decide what runs (Linux SONAMEs, Windows DLL names).
 CUDA_LIB = re.compile(
@@ -271,6 +275,32 @@ def library_entry(path, source):
 @guarded
 def mapped_cuda_libraries():
     return [library_entry(p, "mapped") for p in mapped_paths() if CUDA_LIB.search(os.path.basename(p))]
+
+
+@guarded
+def library_path_dirs():
+    """The CUDA libraries in each LD_LIBRARY_PATH directory, with each cuDNN main library's version: a
+    program that loads by RUNPATH (TensorFlow) gets these copies before its own. Listed here, inside the
+    environment, because the checker may run elsewhere (on the host, for a container image)."""
+    found = []
+    for directory in [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d]:
+        try:
+            names = sorted(n for n in os.listdir(directory) if CUDA_LIB.search(n))
+        except OSError:
+            continue
+        cudnn, seen = [], set()
+        for name in names:
+            path = os.path.join(directory, name)
+            if CUDNN_MAIN.match(name) and os.path.realpath(path) not in seen:
+                seen.add(os.path.realpath(path))
+                entry = {"path": path}
+                try:
+                    entry.update(cudnn_version(path))
+                except (OSError, AttributeError) as exc:
+                    entry["error"] = str(exc)
+                cudnn.append(entry)
+        found.append({"dir": directory, "names": names, "cudnn": cudnn})
+    return found
 
 
 # --- frameworks -------------------------------------------------------------------------------------------
@@ -561,11 +591,18 @@ def loader_cache_copies():
         sys.path.insert(0, here)
     import elf
 
-    return [
-        {"name": name, "paths": paths}
-        for name, paths in sorted(elf.loader_cache().items())
-        if CUDA_LIB.search(name)
-    ]
+    copies = []
+    for name, paths in sorted(elf.loader_cache().items()):
+        if not CUDA_LIB.search(name):
+            continue
+        entry = {"name": name, "paths": paths}
+        if CUDNN_MAIN.match(name) and paths:  # the system's cuDNN: what an image brings with it
+            try:
+                entry["version"] = cudnn_version(paths[0])["version"]
+            except (OSError, AttributeError) as exc:
+                entry["error"] = str(exc)
+        copies.append(entry)
+    return copies
 
 
 def main(argv):
@@ -590,6 +627,7 @@ def main(argv):
     if would:
         report["libraries"] = [*mapped, would]
     report["loader_cache"] = loader_cache_copies() or []
+    report["ld_library_path_dirs"] = library_path_dirs() or []
     report["errors"] = ERRORS
     text = json.dumps(report, indent=1, sort_keys=True, default=str)
     if output:

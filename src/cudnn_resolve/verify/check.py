@@ -229,8 +229,11 @@ def _entries(value: str | None, separator: str) -> list[str]:
     return [e for e in re.split(separator, value or "") if e]
 
 
-def _shadow_findings(report: ProbeReport) -> list[Finding]:
+def _shadow_findings(report: ProbeReport, expected: Expectations) -> list[Finding]:
     findings: list[Finding] = []
+    # An environment meant to use the system's CUDA and cuDNN (a container built on an nvidia/cuda image):
+    # loading them from outside the environment is the design, reported as a fact.
+    outside = INFO if expected.system_cuda else ERROR
     prefix_roots = [report.prefix]
     env = report.env
     for entry in _entries(env.get("LD_PRELOAD"), r"[:\s]+"):
@@ -262,7 +265,7 @@ def _shadow_findings(report: ProbeReport) -> list[Finding]:
             findings.append(
                 Finding(
                     "loaded-outside-environment",
-                    ERROR,
+                    outside,
                     f"{lib.name} is loaded from {lib.directory}, outside the environment ({report.prefix})",
                     "remove that directory from the loader's path (LD_LIBRARY_PATH, LD_PRELOAD, "
                     "/etc/ld.so.conf)",
@@ -274,7 +277,7 @@ def _shadow_findings(report: ProbeReport) -> list[Finding]:
         findings.append(
             Finding(
                 "shadow-system-copy",
-                ERROR,
+                outside,
                 f"TensorFlow would load the system's {would.path} ({would.found_by}), not the environment's",
                 "install the environment's cuDNN wheel (cudnn-resolve create does) or remove the system copy",
             )
@@ -303,17 +306,31 @@ def _tensorflow_sonames(report: ProbeReport) -> set[str]:
     return names
 
 
+def _path_listing(report: ProbeReport) -> list[tuple[str, list[str]]]:
+    """The CUDA libraries of each LD_LIBRARY_PATH entry: as the probe listed them inside the environment
+    (a container image's directories are not the checker's), else read here."""
+    if report.library_path_dirs is not None:
+        listing = [
+            (d.directory, sorted(n for n in d.names if _CUDA_NAME.match(n))) for d in report.library_path_dirs
+        ]
+        return [(d, names) for d, names in listing if names]
+    found = []
+    for directory in _entries(report.env.get("LD_LIBRARY_PATH"), ":"):
+        try:
+            names = sorted(n for n in os.listdir(directory) if _CUDA_NAME.match(n))
+        except OSError:
+            continue
+        found.append((directory, names))
+    return found
+
+
 def _ld_library_path_findings(report: ProbeReport) -> list[Finding]:
     """CUDA libraries in LD_LIBRARY_PATH: TensorFlow loads by RUNPATH, which LD_LIBRARY_PATH overrides, so a
     copy of a SONAME it opens wins over the environment's; torch preloads its own wheels (RPATH)."""
     findings: list[Finding] = []
     tensorflow = "tensorflow" in report.frameworks
     wanted = _tensorflow_sonames(report)
-    for directory in _entries(report.env.get("LD_LIBRARY_PATH"), ":"):
-        try:
-            names = sorted(n for n in os.listdir(directory) if _CUDA_NAME.match(n))
-        except OSError:
-            continue
+    for directory, names in _path_listing(report):
         if not names:
             continue
         listed = ", ".join(names[:4]) + (" ..." if len(names) > 4 else "")
@@ -499,7 +516,7 @@ def evaluate(
         )
     findings += _framework_findings(kb, report, expected)
     findings += _cudnn_findings(report, expected)
-    findings += _shadow_findings(report)
+    findings += _shadow_findings(report, expected)
     findings += _hardware_findings(kb, report, expected)
     findings += _conv_findings(report)
     findings += [

@@ -32,6 +32,7 @@ class Expectations:
     frameworks: tuple[tuple[str, str], ...] = ()  # (name, version)
     driver_min: str | None = None
     source: str = "the frameworks' own builds"
+    system_cuda: bool = False  # CUDA and cuDNN come from the system on purpose (an nvidia/cuda image)
 
 
 def manifest_path(prefix: Path) -> Path:
