@@ -34,6 +34,8 @@ VERBS = (
     "envs",
     "check",
     "doctor",
+    "dockerfile",
+    "image",
     "explain",
     "matrix",
     "data",

@@ -8,6 +8,10 @@ one, else on the CPU). Expectations come from the manifest `create` wrote into t
 uv project around it (the answer `project` wrote into its pyproject.toml, for this platform), or from
 --expect-cudnn. In a uv project's directory, with no environment named, the project's environment is
 checked (UV_PROJECT_ENVIRONMENT, else .venv). Exit 0 when nothing is wrong, 1 with each finding and its fix.
+
+--image IMAGE checks a local container image instead: the probe is piped to the image's Python (podman
+or docker, whichever is installed), in a fresh container with the GPU passed through when this machine
+has one. Images written by 'cudnn-resolve dockerfile' carry their expectations as labels.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
@@ -24,10 +29,13 @@ from packaging.specifiers import SpecifierSet
 from ..data import load_knowledge_base
 from ..envs import named_prefix
 from ..errors import ConflictingOptionsError, UsageError
-from ..probe import interpreter_of, run_probe
+from ..host import detect_host
+from ..probe import ProbeReport, interpreter_of, run_probe
+from ..probe.container import ImageNotFoundError, find_engine, inspect_image, run_probe_in_image
 from ..probe.report import FrameworkReport
 from ..verify import Expectations, Finding, Severity, Verdict, evaluate, read_manifest
 from ..verify.manifest import project_record, read_project_expectations
+from ..writers.dockerfile import LABEL_PREFIX
 from .conda_context import conda_context
 from .options import add_json_argument, host_platform_name, python_minor
 
@@ -40,6 +48,7 @@ EXAMPLES = (
         "any environment, with the cuDNN it must load",
     ),
     ("{prog} check -n tf210 --no-conv --json", "skip the conv2d; JSON for scripts"),
+    ("{prog} check --image localhost/team/trainer:1", "a local container image, in a fresh container"),
 )
 
 
@@ -55,12 +64,26 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         help="the environment's interpreter, or a version (3.10: the newest 3.10 interpreter found on "
         "PATH, in pyenv, conda or uv)",
     )
+    where.add_argument(
+        "--image",
+        metavar="IMAGE",
+        help="a local container image, checked in a fresh container (--python: the interpreter in it)",
+    )
+    where.add_argument(
+        "--engine", metavar="podman|docker", help="--image: the engine (default: podman, docker)"
+    )
+    where.add_argument("--no-gpu", action="store_true", help="--image: do not pass the GPU through")
     expect = parser.add_argument_group("expectations")
     expect.add_argument("--expect-cudnn", metavar="X.Y[.Z]", help="the cuDNN that must be loaded")
     expect.add_argument(
         "--no-manifest",
         action="store_true",
         help="ignore the manifest create wrote (and the answer a uv project records)",
+    )
+    expect.add_argument(
+        "--system-cuda",
+        action="store_true",
+        help="the environment uses the system's CUDA and cuDNN on purpose (an image built on nvidia/cuda)",
     )
     parser.add_argument("--no-conv", action="store_true", help="skip the conv2d smoke test")
     add_json_argument(parser)
@@ -123,7 +146,34 @@ def _interpreter(value: str) -> str:
     return str(find_python(SpecifierSet(), value).path)
 
 
+def _image_check(args: argparse.Namespace) -> tuple[ProbeReport, Expectations]:
+    """Probe a local image; its labels (written by ``cudnn-resolve dockerfile``) give the expectations."""
+    if args.prefix is not None or args.name:
+        raise ConflictingOptionsError("--image was given with -p or -n", "Give the image, or an environment")
+    engine = find_engine(args.engine)
+    config = inspect_image(engine, args.image)
+    if config is None:
+        raise ImageNotFoundError(engine, args.image)
+    labels = config.labels
+    python = args.python or labels.get(f"{LABEL_PREFIX}.python") or "python3"
+    gpus = not args.no_gpu and detect_host().driver is not None
+    report = run_probe_in_image(args.image, engine=engine, python=python, conv=not args.no_conv, gpus=gpus)
+    expectations = Expectations(
+        labels.get(f"{LABEL_PREFIX}.expect-cudnn") or None,
+        source=f"the label {LABEL_PREFIX}.expect-cudnn of {args.image}",
+        system_cuda=labels.get(f"{LABEL_PREFIX}.system-cuda") == "true",
+    )
+    return report, expectations
+
+
 def run_check(args: argparse.Namespace) -> Verdict:
+    if args.image:
+        report, expectations = _image_check(args)
+        if args.expect_cudnn:
+            expectations = replace(expectations, cudnn=args.expect_cudnn, source="--expect-cudnn")
+        if args.system_cuda:
+            expectations = replace(expectations, system_cuda=True)
+        return evaluate(load_knowledge_base(), report, expectations, need_framework=True)
     prefix_arg = target_prefix(args)
     python = _interpreter(args.python) if args.python else None
     python = python or (str(interpreter_of(prefix_arg)) if prefix_arg is not None else sys.executable)
@@ -145,6 +195,8 @@ def run_check(args: argparse.Namespace) -> Verdict:
             expectations.driver_min,
             "--expect-cudnn",
         )
+    if args.system_cuda:
+        expectations = replace(expectations, system_cuda=True)
     return evaluate(load_knowledge_base(), report, expectations, need_framework=True)
 
 
@@ -204,9 +256,10 @@ def built_with(framework: FrameworkReport) -> str:
     return f"built with CUDA {framework.cuda_compiled or '?'}, cuDNN {framework.cudnn_compiled or '?'}"
 
 
-def render(verdict: Verdict) -> str:
+def render(verdict: Verdict, image: str | None = None) -> str:
     report = verdict.report
-    lines = [f"environment: {report.prefix} (Python {report.python_version}, {report.python_executable})"]
+    lines = [f"image:       {image}"] if image else []
+    lines.append(f"environment: {report.prefix} (Python {report.python_version}, {report.python_executable})")
     for name, f in report.frameworks.items():
         lines.append(f"framework:   {name} {f.version or '(failed to import)'} ({built_with(f)})")
     for lib in report.libraries:
@@ -228,5 +281,11 @@ def render(verdict: Verdict) -> str:
 
 def execute(args: argparse.Namespace) -> int:
     verdict = run_check(args)
-    print(json.dumps(verdict_json(verdict), indent=2) if args.json else render(verdict))
+    if args.json:
+        body = verdict_json(verdict)
+        if args.image:
+            body["image"] = args.image
+        print(json.dumps(body, indent=2))
+    else:
+        print(render(verdict, args.image))
     return 0 if verdict.passed else 1

@@ -5,7 +5,9 @@ CUDA_PATH, /usr/local/cuda*, /opt, the loader cache, system library directories,
 the variables that steer loading; and the frameworks of the current environment with the smoke test's
 findings, most severe first, each with its fix. --binary PATH reports which libcudnn and libcudart a
 native program would load, as the dynamic loader would resolve them, and whether their versions agree.
-Exit 0 when nothing is wrong, 1 otherwise.
+Inside a container it says so, and which kind of image it recognises (nvidia/cuda, pytorch/pytorch, AWS
+deep-learning containers, images written by 'cudnn-resolve dockerfile': the markers recorded with their
+sources in the knowledge base). Exit 0 when nothing is wrong, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from ..data import load_knowledge_base
 from ..host import detect_host
+from ..images import Inside, recognise
 from ..probe import run_probe
 from ..verify import Expectations, Finding, Severity, evaluate
 from ..verify.binary import resolve_binary
@@ -47,12 +50,14 @@ def execute(args: argparse.Namespace) -> int:
     copies = find_cudnn(toolkits, Path.home(), env)
     # Without --binary the current environment is what doctor checks beyond the host: with no framework
     # in it, nothing was checked, and that is a failure, as in `check`.
+    kb = load_knowledge_base()
     verdict = evaluate(
-        load_knowledge_base(),
+        kb,
         run_probe(sys.executable, conv=not args.no_conv),
         Expectations(),
         need_framework=args.binary is None,
     )
+    inside = recognise(kb, env)
     findings = list(verdict.findings)  # the environment's check already reports LD_PRELOAD and no driver
     binary = resolve_binary(args.binary) if args.binary is not None else None
     if binary is not None:
@@ -83,6 +88,7 @@ def execute(args: argparse.Namespace) -> int:
                 "problems": binary[1],
             },
             "findings": [f.to_json() for f in findings],
+            "image": _image_json(inside),
         }
         print(json.dumps(body, indent=2))
         return 1 if failed else 0
@@ -100,6 +106,7 @@ def execute(args: argparse.Namespace) -> int:
     lines += [f"cuDNN:      {c.version or '?'} at {c.path} ({c.found_by})" for c in copies] or [
         "cuDNN:      no system copy found"
     ]
+    lines += _image_lines(inside)
     lines.append(f"python:     {verdict.report.python_executable} ({verdict.report.python_version})")
     for name, f in verdict.report.frameworks.items():
         lines.append(f"framework:  {name} {f.version or '(failed to import)'} ({built_with(f)})")
@@ -124,3 +131,21 @@ def execute(args: argparse.Namespace) -> int:
     lines.append("verdict: " + ("problems found" if failed else "no problems found"))
     print("\n".join(lines))
     return 1 if failed else 0
+
+
+def _image_json(inside: Inside) -> dict[str, object]:
+    return {
+        "container": inside.container,
+        "markers": [
+            {"name": h.marker.name, "value": h.value, "means": h.marker.means, "source": h.marker.source}
+            for h in inside.hits
+        ],
+        "records": [r.name for r in inside.records],
+    }
+
+
+def _image_lines(inside: Inside) -> list[str]:
+    lines = [f"container:  {inside.container}"] if inside.container else []
+    lines += [f"image:      {hit.describe()}" for hit in inside.hits]
+    lines += [f"image:      recorded as {r.name} (cudnn-resolve image {r.name})" for r in inside.records]
+    return lines

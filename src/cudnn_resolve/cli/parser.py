@@ -33,6 +33,8 @@ examples:
   cudnn-resolve project tf=2.18 --platform linux-64
   cudnn-resolve create torch==2.14.1 -p ./env
   cudnn-resolve check -p ./env --expect-cudnn 9.24
+  cudnn-resolve dockerfile tf==2.15.1 -o build/Dockerfile
+  cudnn-resolve image tensorflow/tensorflow:2.9.0-gpu tf=2.15
   cudnn-resolve matrix tensorflow --format markdown
 each verb's --help ends with its own examples.
 
