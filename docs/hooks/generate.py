@@ -41,6 +41,8 @@ EXAMPLES = {
     "doctor": "doctor --no-conv",
     "explain-example": "explain docs/generated/example.log",
     "check-help": "check --help",
+    "image-list": "image",
+    "image-fit": "image tensorflow/tensorflow:2.9.0-gpu tf=2.15 --no-detect --no-probe",
     "help": "--help",
 }
 EXAMPLE_LOG = """\
@@ -127,6 +129,10 @@ def on_pre_build(config: Any) -> None:
     _projects(generated)
     for name, command in EXAMPLES.items():
         (generated / f"{name}.txt").write_text(_run(command))
+    # The Dockerfile the tests compare byte for byte (tests/golden/dockerfile/); writing one for real
+    # needs the package index for its lock.
+    golden = ROOT / "tests" / "golden" / "dockerfile" / "tf-2.15-slim.Dockerfile"
+    (generated / "dockerfile-tf-2.15.Dockerfile").write_text(golden.read_text())
     sys.path.insert(0, str(ROOT / "src"))
     from cudnn_resolve.data import load_knowledge_base
     from cudnn_resolve.explain import Category
