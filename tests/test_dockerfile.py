@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
+from cudnn_resolve.cli.dockerfile import plan_for
 from cudnn_resolve.data import KnowledgeBase
 from cudnn_resolve.images import choose_base
 from cudnn_resolve.request import Request, parse_frameworks
@@ -49,18 +50,7 @@ def _plan(kb: KnowledgeBase, case: str) -> tuple[Resolution, DockerfilePlan, tup
     choice = choose_base(resolution, kb)
     if choice.python != resolution.python_version:  # as the verb does: the answer for the base's Python
         resolution = _answer(kb, request, str(choice.python))
-    plan = DockerfilePlan(
-        base=choice.image,
-        base_reason=choice.reason,
-        python=str(choice.python),
-        install_python=choice.install_python,
-        system_cuda=choice.system_cuda,
-        expect_cudnn=choice.expect_cudnn,
-        lock_file="requirements.lock.txt",
-        entrypoint_file="cudnn-resolve-entrypoint.sh",
-        tool=tool,
-        tool_is_file=tool.endswith(".whl"),
-    )
+    plan = plan_for(choice, tool, tool.endswith(".whl"))
     argv = ("cudnn-resolve", "dockerfile", request, "-o", "Dockerfile")
     return resolution, plan, argv
 

@@ -146,6 +146,22 @@ def _tool(args: argparse.Namespace) -> tuple[str, bool]:
     return path.name, True
 
 
+def plan_for(choice: BaseChoice, tool: str, tool_is_file: bool) -> DockerfilePlan:
+    """What the Dockerfile is written from: the base chosen, and the files written beside it."""
+    return DockerfilePlan(
+        base=choice.image,
+        base_reason=choice.reason,
+        python=str(choice.python),
+        install_python=choice.install_python,
+        system_cuda=choice.system_cuda,
+        expect_cudnn=choice.expect_cudnn,
+        lock_file=LOCK_NAME,
+        entrypoint_file=ENTRYPOINT_NAME,
+        tool=tool,
+        tool_is_file=tool_is_file,
+    )
+
+
 def execute(args: argparse.Namespace) -> int:
     platform = args.platform or str(host_platform_name())
     if not platform.startswith("linux"):
@@ -163,18 +179,7 @@ def execute(args: argparse.Namespace) -> int:
             resolution = _resolve(args, str(choice.python))
     else:
         choice, resolution, notes = _given_base(args, resolution)
-    plan = DockerfilePlan(
-        base=choice.image,
-        base_reason=choice.reason,
-        python=str(choice.python),
-        install_python=choice.install_python,
-        system_cuda=choice.system_cuda,
-        expect_cudnn=choice.expect_cudnn,
-        lock_file=LOCK_NAME,
-        entrypoint_file=ENTRYPOINT_NAME,
-        tool=tool,
-        tool_is_file=tool_is_file,
-    )
+    plan = plan_for(choice, tool, tool_is_file)
     argv = tuple(args.argv)
     locked = lock_resolution(resolution, plan)
     lock_text = hashed_requirements_text(locked, pip_lock_body(locked, "requirements.txt"), argv)
