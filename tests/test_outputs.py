@@ -77,6 +77,8 @@ VERB_COMMANDS = {
     "matrix": ["matrix"],
     "data": ["data", "show"],
     "project": ["project", "tf=2.10", *LINUX, "--path", "{tmp}", "--dry-run"],
+    "dockerfile": ["dockerfile", "--help"],  # writing one needs the package index (its lock)
+    "image": ["image"],
     "--help": ["--help"],
 }
 

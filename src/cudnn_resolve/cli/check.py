@@ -48,7 +48,6 @@ EXAMPLES = (
         "any environment, with the cuDNN it must load",
     ),
     ("{prog} check -n tf210 --no-conv --json", "skip the conv2d; JSON for scripts"),
-    ("{prog} check --image localhost/team/trainer:1", "a local container image, in a fresh container"),
 )
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .._version import __version__
 from ..data import load_knowledge_base
+from ..envs.progress import Progress
 from ..errors import ConflictingOptionsError
 from ..fileio import write_files
 from ..images import (
@@ -40,7 +41,13 @@ from ..probe.container import NoEngineError, find_engine
 from ..resolver.resolution import Resolution
 from ..writers.dockerfile import DockerfilePlan, dockerfile_text, entrypoint_text, lock_resolution
 from ..writers.lockfiles import hashed_requirements_text
-from .options import add_json_argument, add_request_arguments, host_platform_name, resolve_from_args
+from .options import (
+    add_json_argument,
+    add_request_arguments,
+    host_platform_name,
+    require_pip_packages,
+    resolve_from_args,
+)
 
 HELP = __doc__ or ""
 DOCS = "containers.md"
@@ -182,7 +189,12 @@ def execute(args: argparse.Namespace) -> int:
     plan = plan_for(choice, tool, tool_is_file)
     argv = tuple(args.argv)
     locked = lock_resolution(resolution, plan)
-    lock_text = hashed_requirements_text(locked, pip_lock_body(locked, "requirements.txt"), argv)
+    require_pip_packages(locked, "a Dockerfile")
+    locked_python = str(locked.python_version)
+    step = f"locking {locked.platform}, Python {locked_python} through uv"
+    with Progress.for_terminal(args.json).step(step):
+        lock_body = pip_lock_body(locked, "requirements.txt")
+    lock_text = hashed_requirements_text(locked, [locked_python], lock_body, argv)
     directory = args.output.parent
     files = [
         (args.output, dockerfile_text(resolution, plan, argv)),
