@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CudnnResolveError, UsageError
+from ..redact import output_tail
 from .report import ProbeReport, parse_report
 from .run import SCRIPT, ProbeError
 
@@ -155,7 +156,7 @@ def run_probe_in_image(
         raise ProbeError(f"{python} in {image}", f"no answer within {timeout:.0f} s") from None
     text = report_text(result.stdout)
     if result.returncode != 0 or not text.strip():
-        tail = " ".join(result.stderr.strip().splitlines()[-3:]) or f"exit {result.returncode}"
+        tail = f"exit {result.returncode}: {output_tail(result.stderr, 3)}"
         hint = ""
         if gpus:
             hint = (
