@@ -54,6 +54,34 @@ def test_tensorflow_and_cuda_pins(kb: KnowledgeBase, tf: str) -> None:
     assert Version(resolved["nvidia-cudnn-cu12"]) == extra.tested_cudnn
 
 
+def _release_python(kb: KnowledgeBase, framework: str, version: str) -> SpecifierSet:
+    if framework == "tensorflow":
+        return next(r.linux.python for r in kb.tensorflow if Version(version) in r.versions)
+    return next(r.python for r in kb.torch if Version(version) in r.versions)
+
+
+@pytest.mark.parametrize(
+    ("framework", "version"),
+    [
+        ("tensorflow", "2.10.1"),  # built against NumPy 1.x, admits 2: the pin
+        ("tensorflow", "2.14.0"),  # the same; 2.14.1 added <2.0.0
+        ("tensorflow", "2.14.1"),
+        ("tensorflow", "2.18.1"),  # built against NumPy 2
+        ("torch", "2.2.2"),  # no numpy requirement at all
+    ],
+)
+def test_numpy_requirements(kb: KnowledgeBase, framework: str, version: str) -> None:
+    # The index resolves the newest NumPy the wheels' metadata admits: a 2.x exactly where the [[numpy]]
+    # record's `requires` admits NumPy 2, none where it says the wheels declare no numpy requirement.
+    record = next(r for r in kb.numpy[framework] if r.covers(Version(version), Platform.LINUX_64))
+    resolved = uv_compile(f"{framework}=={version}", _python_for(_release_python(kb, framework, version)))
+    if record.requires is None:
+        assert "numpy" not in resolved
+    else:
+        assert Version(resolved["numpy"]) in record.requires
+        assert (Version(resolved["numpy"]).major == 2) == record.admits(2)
+
+
 def test_data_update_check_shows_progress_on_a_terminal() -> None:
     # It takes minutes (a resolution per release): each step shows, with its duration, as it ends.
     shown = on_terminal(["data", "update", "--check", "--series", "1"])

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
+from ..versions import Platform
 from .wheels import WheelRequirement
 
 if TYPE_CHECKING:
@@ -140,6 +141,25 @@ class _Checker:
                     problem = f"{req} matches no release in {req.name}.toml"
                     self.problems.append(("images.toml", record, problem))
 
+    def numpy(self) -> None:
+        """Each [[numpy]] record covers releases the file lists, and no release twice on one platform.
+
+        A release no record covers is allowed (a release `data update` added): its NumPy is inferred.
+        """
+        for name, records in self.kb.numpy.items():
+            versions = self.kb.framework_versions(name)
+            file = f"{name}.toml"
+            for record in records:
+                if not any(record.versions.contains(v, prereleases=True) for v in versions):
+                    self.problems.append((file, f"numpy {record.versions}", "covers no release in the file"))
+            for v in versions:
+                for platform in Platform:
+                    covering = [r for r in records if r.covers(v, platform)]
+                    if len(covering) > 1:
+                        ranges = " and ".join(str(r.versions) for r in covering)
+                        problem = f"{name} {v} on {platform} is covered twice ({ranges})"
+                        self.problems.append((file, f"numpy {covering[1].versions}", problem))
+
 
 def check_consistency(kb: KnowledgeBase) -> list[Problem]:
     """Every cross-file reference that does not resolve, as (file, record, problem)."""
@@ -150,4 +170,5 @@ def check_consistency(kb: KnowledgeBase) -> list[Problem]:
     checker.jax()
     checker.conda_forge()
     checker.images()
+    checker.numpy()
     return checker.problems

@@ -31,6 +31,7 @@ from .frameworks import (
     parse_torch,
 )
 from .images import ImageData, parse_images
+from .numpy_builds import NumpyBuild, parse_numpy
 from .nvidia import (
     CondaToolkit,
     CudaMajor,
@@ -70,6 +71,7 @@ class KnowledgeBase:
     jax: tuple[JaxRelease, ...]
     conda_forge: tuple[CondaForgeBuild, ...]  # conda-forge's CUDA builds of the frameworks
     images: ImageData  # container images people start from, and how to recognise them from inside
+    numpy: Mapping[str, tuple[NumpyBuild, ...]]  # framework -> what NumPy its wheels work with
     files: tuple[str, ...]  # where the data was read from
 
     def toolkit(self, cuda: Version) -> CudaToolkit | None:
@@ -248,6 +250,10 @@ def _parse(
         jax=parse_jax(str(paths["jax.toml"]), docs["jax.toml"]),
         conda_forge=parse_conda_forge(str(paths["conda_forge.toml"]), docs["conda_forge.toml"]),
         images=parse_images(str(paths["images.toml"]), docs["images.toml"]),
+        numpy={
+            name: parse_numpy(str(paths[f"{name}.toml"]), docs[f"{name}.toml"], name)
+            for name in ("tensorflow", "torch", "jax")
+        },
         files=tuple(str(p) for p in paths.values()),
     )
     # Only a cache miss checks: the consistency rules (and the packaging parsers they use) cost start-up.

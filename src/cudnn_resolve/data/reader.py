@@ -128,6 +128,16 @@ class Reader:
             return UNKNOWN
         return self.capability(key)
 
+    def choice_or_unknown(self, key: str, choices: tuple[str, ...]) -> str | Unknown:
+        """A required field holding one of ``choices``, or ``"unknown"`` where no source states it."""
+        if self._unknown(key):
+            return UNKNOWN
+        value = self.text(key)
+        if value not in choices:
+            allowed = ", ".join(f'"{c}"' for c in (*choices, UNKNOWN_TEXT))
+            raise self.fail(f"field '{key}' = {value!r} is not one of {allowed}")
+        return value
+
     def opt_capabilities(self, key: str) -> tuple[ComputeCapability, ...] | None:
         if not self.has(key):
             self._seen.add(key)
