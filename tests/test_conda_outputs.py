@@ -76,7 +76,8 @@ def test_tf_2_10_environment_solves_to_the_tested_cuda(cli: Callable[..., Run], 
     assert solved["cudatoolkit"] == "11.2.2"
     assert solved["cudnn"] == "8.1.0.77"
     assert solved["python"].startswith("3.10.")
-    assert document["dependencies"][-1] == {"pip": ["tensorflow==2.10.1"]}
+    # The pip: section has no constraints file: numpy<2 is listed (TF 2.10 was built against NumPy 1.x).
+    assert document["dependencies"][-1] == {"pip": ["tensorflow==2.10.1", "numpy<2"]}
 
 
 def test_tf_2_10_environment_needs_a_cuda_11_driver(cli: Callable[..., Run], channel: str) -> None:

@@ -6,6 +6,7 @@ Network (the package index through uv, resolve-only: uv reads wheel metadata, no
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 from cudnn_resolve.envs.python_finder import NoMatchingPythonError, find_python
 from cudnn_resolve.uvtool import find_uv
@@ -97,6 +99,23 @@ def test_hashed_requirements(cli: Callable[..., Run], tmp_path: Path) -> None:
     assert "nvidia-cudnn-cu12==9.3.0.75" in text
     assert "--hash=sha256:" in text
     assert cli("lock", *tf, "--check", str(out)).code == 0
+
+
+def test_numpy_1_is_locked_where_the_wheels_need_it(cli: Callable[..., Run], tmp_path: Path) -> None:
+    # TensorFlow 2.10 requires numpy>=1.20 but was built against NumPy 1.x: the lock holds a 1.x.
+    out = tmp_path / "requirements.lock.txt"
+    tf = ["tf=2.10", "--no-detect", "--python", "3.10", "--platform", "linux-64"]
+    assert cli("lock", *tf, "--format", "requirements", "-o", str(out)).code == 0
+    text = out.read_text()
+    locked = re.search(r"^numpy==(\S+)", text, re.MULTILINE)
+    assert locked is not None, text
+    assert Version(locked.group(1)).major == 1
+    assert cli("lock", *tf, "--check", str(out)).code == 0
+    out.write_text(text.replace(f"numpy=={locked.group(1)}", "numpy==2.2.6"))
+    run = cli("lock", *tf, "--check", str(out), "--json")
+    assert run.code == 1
+    differences = run.json()["platforms"]["linux-64"]
+    assert "numpy: the lock has 2.2.6; the resolution requires numpy<2" in differences
 
 
 def test_truncated_lock_is_a_clear_error(cli: Callable[..., Run], tmp_path: Path) -> None:

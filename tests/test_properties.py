@@ -147,6 +147,23 @@ def _check_cuda(kb: KnowledgeBase, request: Request, answer: Resolution) -> None
         assert minimum is None or gpu >= minimum
 
 
+def _check_numpy(kb: KnowledgeBase, request: Request, answer: Resolution) -> None:
+    """numpy<2 is pinned exactly where a framework's wheels were compiled against NumPy 1.x (or, where the
+    data does not know, are said to be taken as such) and their metadata admits NumPy 2; and then no
+    framework in the answer requires NumPy 2."""
+    records = [
+        next(r for r in kb.numpy[pin.name] if r.covers(pin.version, request.platform))
+        for pin in answer.frameworks
+    ]
+    inferred_1 = [note for note in answer.inferred if "taken as NumPy 1.x" in note]
+    assert len(inferred_1) == sum(isinstance(r.built_with, Unknown) and r.admits(2) for r in records)
+    expected = bool(inferred_1) or any(r.built_with == 1 and r.admits(2) for r in records)
+    assert ("numpy<2" in answer.pip.constraints) == expected, (answer.pip.constraints, records)
+    if expected:
+        assert all(r.admits(1) for r in records), records
+        assert "numpy<2" in answer.conda.pip
+
+
 def check_rules(kb: KnowledgeBase, request: Request, answer: Resolution) -> None:
     """Every rule of the data, re-checked from the records themselves (not from the resolver)."""
     for pin in answer.frameworks:
@@ -156,6 +173,7 @@ def check_rules(kb: KnowledgeBase, request: Request, answer: Resolution) -> None
         assert answer.python_version == request.python
     names = [re.split(r"[=<>!~\[]", c)[0] for c in answer.pip.constraints]
     assert len(names) == len(set(names)), answer.pip.constraints
+    _check_numpy(kb, request, answer)
     if not request.platform.has_cuda:
         assert answer.cuda is None
         assert answer.cudnn_version is None

@@ -7,8 +7,9 @@ added so the answer does not depend on the machine) and ``[expect]``:
 - for exit 0, any key of the ``pins --json`` object to compare exactly (``cuda``, ``cudnn``,
   ``cudnn_version``, ``python``, ``driver_min``, ``inferred`` ...), ``null`` (keys that must be null),
   ``frameworks`` (list of "name==version" or "name==version+variant"), ``index_urls`` (exactly), and
-  ``constraints_include``, ``requirements_include``, ``conda_include``, ``notes_include``,
-  ``inferred_include`` (substrings);
+  ``constraints_include``, ``requirements_include``, ``conda_include``, ``conda_pip_include``,
+  ``notes_include``, ``inferred_include`` (substrings), and the same keys ending in ``_exclude``
+  (substrings no item may contain);
 - for exit 1: ``reasons_include`` and ``fixes_include`` (substrings of the explanation);
 - for exit 2: ``message_include``.
 """
@@ -30,16 +31,35 @@ else:
     import tomli as tomllib
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.toml"))
-LIST_KEYS = {
-    "constraints_include": ("pip", "constraints"),
-    "requirements_include": ("pip", "requirements"),
-    "conda_include": ("conda", "dependencies"),
+LISTS = {
+    "constraints": ("pip", "constraints"),
+    "requirements": ("pip", "requirements"),
+    "conda": ("conda", "dependencies"),
+    "conda_pip": ("conda", "pip"),
+    "notes": ("notes",),
+    "inferred": ("inferred",),
 }
 
 
 def _contains_all(haystack: list[str], needles: list[str], what: str) -> None:
     for needle in needles:
         assert any(needle in item for item in haystack), f"{what}: {needle!r} not in {haystack}"
+
+
+def _contains_none(haystack: list[str], needles: list[str], what: str) -> None:
+    for needle in needles:
+        assert not any(needle in item for item in haystack), f"{what}: {needle!r} in {haystack}"
+
+
+def _list(answer: dict[str, Any], key: str) -> list[str] | None:
+    """The answer's list a ``<list>_include``/``<list>_exclude`` key names, or None for another key."""
+    name, _, kind = key.rpartition("_")
+    if kind not in ("include", "exclude") or name not in LISTS:
+        return None
+    found: Any = answer
+    for part in LISTS[name]:
+        found = found[part]
+    return list(found)
 
 
 def _check_answer(expect: dict[str, Any], answer: dict[str, Any]) -> None:
@@ -56,16 +76,13 @@ def _check_answer(expect: dict[str, Any], answer: dict[str, Any]) -> None:
                 assert item in got, f"frameworks: {item} not in {got}"
         elif key == "index_urls":
             assert answer["pip"]["index_urls"] == value
-        elif key in LIST_KEYS:
-            section, field = LIST_KEYS[key]
-            _contains_all(answer[section][field], value, key)
+        elif (items := _list(answer, key)) is not None:
+            (_contains_all if key.endswith("_include") else _contains_none)(items, value, key)
         elif key == "host":  # the keys given must match; the others (nulls in JSON) are left out
             for host_key, host_value in value.items():
                 assert answer["host"][host_key] == host_value, (
                     f"host.{host_key}: {answer['host'][host_key]!r}"
                 )
-        elif key in ("notes_include", "inferred_include"):
-            _contains_all(answer[key.removesuffix("_include")], value, key)
         else:
             assert answer[key] == value, f"{key}: {answer[key]!r} != {value!r}"
 

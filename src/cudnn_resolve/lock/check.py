@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from .. import tomlread as tomllib
@@ -232,13 +233,11 @@ def check_lock(path: Path, resolution: Resolution, fresh: LockedFile | None = No
             f"python: the lock holds Python {', '.join(locked.pythons)}; this check resolves for "
             f"{resolution.python_version}"
         )
+    ranges: dict[str, SpecifierSet] = {}  # constraints that admit a range (numpy<2), not one version
     if locked.kind.startswith("conda"):
         expected = _conda_expectations(resolution)
     else:
-        expected = {}
-        for pin in resolution.pip.constraints:
-            name, _, version = pin.partition("==")
-            expected[canonical_name(name)] = version
+        expected, ranges = _pip_expectations(resolution)
     required = {canonical_name(f.name) for f in resolution.frameworks}
     if locked.kind.startswith("conda"):
         required = set()  # frameworks come from the pip: section, which conda locks do not hold
@@ -252,9 +251,31 @@ def check_lock(path: Path, resolution: Resolution, fresh: LockedFile | None = No
                 differences.append(f"{name}: not in the lock; the resolution pins {version}")
         elif not matches(have, version):
             differences.append(f"{name}: the lock has {have}; the resolution pins {version}")
+    differences += [
+        f"{name}: the lock has {locked.pins[name]}; the resolution requires {name}{allowed}"
+        for name, allowed in sorted(ranges.items())
+        if name in locked.pins and not allowed.contains(locked.pins[name], prereleases=True)
+    ]
     differences += [f"{name}: no sha256/md5 hash in the lock" for name in locked.unhashed]
     differences += _hash_differences(locked, fresh)
     return LockCheck(path, tuple(differences))
+
+
+def _pip_expectations(resolution: Resolution) -> tuple[dict[str, str], dict[str, SpecifierSet]]:
+    """The pip constraints as exact pins (name -> version) and as ranges (numpy<2: name -> range)."""
+    from packaging.requirements import Requirement  # noqa: PLC0415  # start-up: see requirement_lines.py
+
+    exact: dict[str, str] = {}
+    ranges: dict[str, SpecifierSet] = {}
+    for pin in resolution.pip.constraints:
+        requirement = Requirement(pin)
+        name = canonical_name(requirement.name)
+        versions = [s.version for s in requirement.specifier if s.operator == "=="]
+        if versions:
+            exact[name] = versions[0]
+        else:
+            ranges[name] = requirement.specifier
+    return exact, ranges
 
 
 def _conda_match(have: str, spec: str) -> bool:

@@ -109,9 +109,15 @@ def _added_pins(c: _Chosen) -> tuple[list[str], set[str]]:
     return added, {canonical_name(n) for n in install}
 
 
+def _numpy_pins(c: _Chosen) -> list[str]:
+    """``numpy<2`` where a framework's wheels were compiled against NumPy 1.x and their metadata admits 2."""
+    return list(_unique(f.numpy.pin for f in c.frameworks if f.numpy is not None and f.numpy.pin))
+
+
 def _pip_pins(request: Request, c: _Chosen) -> tuple[PipPins, tuple[str, ...]]:
     """Pip requirements, constraints and indexes; and the pinned wheels an environment must install."""
     added, install = _added_pins(c)
+    added += _numpy_pins(c)
     must_install = [p for p in added if requirement_name(p) in install]
     # Frameworks that bring no CUDA (TensorFlow <= 2.13) need the NVIDIA wheels named in requirements.
     explicit = must_install if any(not f.brings_cuda and f.cuda is not None for f in c.frameworks) else []
@@ -132,7 +138,7 @@ def _conda_pins(c: _Chosen, pip: PipPins, must_install: Sequence[str]) -> CondaP
     deps.append("pip")
     # An environment.yml's pip: section has no constraints file: the pins it must hold are listed.
     conda_pip = [f"--extra-index-url {u}" for u in pip.index_urls] + list(
-        _unique([*pip.requirements, *must_install])
+        _unique([*pip.requirements, *must_install, *_numpy_pins(c)])
     )
     return CondaPins(CONDA_CHANNELS, tuple(deps), tuple(conda_pip))
 
@@ -147,6 +153,9 @@ def _sources(kb: KnowledgeBase, c: _Chosen) -> tuple[str, ...]:
             sources.append(c.cuda.conda.source)
     if c.cudnn is not None:
         sources.append(c.cudnn.build.source)
+    for f in c.frameworks:
+        if f.numpy is not None and f.numpy.source and (f.numpy.pin or f.numpy.inferred):
+            sources.append(f.numpy.source)
     return _unique(sources)
 
 
@@ -182,11 +191,12 @@ def _python_notes(kb: KnowledgeBase, c: _Chosen, spec: SpecifierSet) -> list[str
 def _inferred(kb: KnowledgeBase, request: Request, c: _Chosen) -> list[str]:
     """The unknown facts the answer relied on, each as the sentence that says how it was inferred.
 
-    Architecture facts decide something only when GPUs were given (or detected).
+    Architecture facts decide something only when GPUs were given (or detected); NumPy facts always do.
     """
+    inferred = [f.numpy.inferred for f in c.frameworks if f.numpy is not None and f.numpy.inferred]
     if not request.gpus:
-        return []
-    inferred = [f.arch_inferred for f in c.frameworks if f.arch_inferred]
+        return inferred
+    inferred += [f.arch_inferred for f in c.frameworks if f.arch_inferred]
     if c.cudnn is not None:
         minimum = cudnn_min_cc(kb, c.cudnn.build)
         if minimum.inferred:
@@ -220,6 +230,7 @@ def assemble(
             f"{request.platform} has no CUDA (NVIDIA ended macOS support): this is a CPU-only answer"
         )
     notes += [n for f in c.frameworks for n in f.notes]
+    notes += [f.numpy.note for f in c.frameworks if f.numpy is not None and f.numpy.note]
     if toolkit and request.driver is not None and driver_full is not None and request.driver < driver_full:
         notes.append(
             f"driver {request.driver} runs CUDA {toolkit.version} through minor-version compatibility "

@@ -131,19 +131,31 @@ def diagnose(kb: KnowledgeBase, request: Request) -> list[str]:
 
 
 def _cross_framework(kb: KnowledgeBase, request: Request) -> str:
-    parts = []
+    chosen = []
     for wanted in request.frameworks:
-        chosen = resolve_chosen(kb, _alone(request, wanted))
-        assert chosen is not None
-        fw = chosen[wanted.name]
+        alone = resolve_chosen(kb, _alone(request, wanted))
+        assert alone is not None
+        fw = alone[wanted.name]
         assert isinstance(fw, FrameworkCandidate)
+        chosen.append(fw)
+    # NumPy is named where the newest releases' NumPy needs exclude each other (resolver/numpy_need.py).
+    numpy = SpecifierSet()
+    for fw in chosen:
+        numpy &= fw.numpy.majors if fw.numpy is not None else SpecifierSet()
+    numpy_conflict = not any(numpy.contains(m) for m in ("1", "2"))
+    parts = []
+    for fw in chosen:
         needs = ", ".join(
             f"{what} {_describe_need(need, fw)}"
             for what, need in (("CUDA", fw.cuda), ("cuDNN", fw.cudnn), ("Python", None))
             if need is not None
         )
-        parts.append(f"{DISPLAY[wanted.name]} {fw.version} needs {needs or 'no CUDA'}")
-    return "; ".join(parts) + "; no releases in the requested ranges share one CUDA, cuDNN and Python"
+        needs = needs or "no CUDA"
+        if numpy_conflict and fw.numpy is not None and str(fw.numpy.majors):
+            needs += f" and {fw.numpy.describe()}"
+        parts.append(f"{DISPLAY[fw.identifier]} {fw.version} needs {needs}")
+    shared = "CUDA, cuDNN, NumPy and Python" if numpy_conflict else "CUDA, cuDNN and Python"
+    return "; ".join(parts) + f"; no releases in the requested ranges share one {shared}"
 
 
 def find_fixes(kb: KnowledgeBase, request: Request) -> list[str]:

@@ -1,9 +1,10 @@
 """What the resolver works with: constraints (resolvelib's requirements) and candidates.
 
-Identifiers are the framework names plus ``cuda``, ``cudnn`` and ``python``. A framework candidate is one
-release in one CUDA variant; its dependencies constrain the CUDA toolkit, the cuDNN build and the Python
-it can be combined with. CUDA and cuDNN candidates carry the packages that can deliver them, so a
-constraint can ask for "a CUDA 11.x that NVIDIA's pip wheels deliver".
+Identifiers are the framework names plus ``cuda``, ``cudnn``, ``python`` and ``numpy``. A framework
+candidate is one release in one CUDA variant; its dependencies constrain the CUDA toolkit, the cuDNN
+build, the Python and the NumPy major it can be combined with. CUDA and cuDNN candidates carry the
+packages that can deliver them, so a constraint can ask for "a CUDA 11.x that NVIDIA's pip wheels
+deliver".
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ..versions import major_minor
 CUDA = "cuda"
 CUDNN = "cudnn"
 PYTHON = "python"
+NUMPY = "numpy"
 
 
 class Delivery(str, enum.Enum):
@@ -96,6 +98,26 @@ class PythonCandidate:
     identifier: str = field(default=PYTHON, init=False)
 
 
+@dataclass(frozen=True, eq=False)
+class NumpyCandidate:
+    version: Version  # the NumPy major: 1 or 2
+    identifier: str = field(default=NUMPY, init=False)
+
+
+@dataclass(frozen=True)
+class NumpyNeed:
+    """What one framework release's wheels need of NumPy (``[[numpy]]`` in the framework's data file)."""
+
+    majors: SpecifierSet  # over NumPy majors: "<2" (built against 1.x, or so required), ">=2", or any
+    pin: str | None = None  # "numpy<2" where the wheels' metadata admits NumPy 2 they cannot run with
+    note: str | None = None  # why the pin, for the answer's notes
+    inferred: str | None = None  # how an unknown fact was inferred (also a note)
+    source: str | None = None
+
+    def describe(self) -> str:
+        return {"<2": "NumPy 1.x", ">=2": "NumPy 2"}.get(str(self.majors), "any NumPy")
+
+
 @dataclass(frozen=True)
 class PackageSet:
     """The packages one framework candidate contributes to the answer."""
@@ -131,6 +153,7 @@ class FrameworkCandidate:
     # upstream calls experimental.
     python_tested: SpecifierSet | None = None
     python_experimental: tuple[str, ...] = ()
+    numpy: NumpyNeed | None = None  # None: the framework comes from conda-forge, whose builds pin numpy
 
     @property
     def label(self) -> str:
@@ -139,7 +162,8 @@ class FrameworkCandidate:
     @cached_property
     def dependencies(self) -> tuple[Constraint, ...]:
         python = Constraint(PYTHON, self.python, self.label, tested=self.python_tested)
-        return tuple(c for c in (python, self.cuda, self.cudnn) if c is not None)
+        numpy = None if self.numpy is None else Constraint(NUMPY, self.numpy.majors, self.label)
+        return tuple(c for c in (python, self.cuda, self.cudnn, numpy) if c is not None)
 
 
-Candidate = Union[FrameworkCandidate, CudaCandidate, CudnnCandidate, PythonCandidate]
+Candidate = Union[FrameworkCandidate, CudaCandidate, CudnnCandidate, PythonCandidate, NumpyCandidate]

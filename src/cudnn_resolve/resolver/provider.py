@@ -17,6 +17,7 @@ from .inference import cudnn_min_cc
 from .model import (
     CUDA,
     CUDNN,
+    NUMPY,
     PYTHON,
     Candidate,
     Constraint,
@@ -24,12 +25,13 @@ from .model import (
     CudnnCandidate,
     Delivery,
     FrameworkCandidate,
+    NumpyCandidate,
     PythonCandidate,
 )
 from .rules import driver_minimum, driver_runs, gpu_too_old_for_cudnn, gpu_too_old_for_toolkit
 
-# Frameworks first (their choice fixes most of the rest), then CUDA, cuDNN, Python.
-_ORDER = {CUDA: 1, CUDNN: 2, PYTHON: 3}
+# Frameworks first (their choice fixes most of the rest), then CUDA, cuDNN, Python, NumPy.
+_ORDER = {CUDA: 1, CUDNN: 2, PYTHON: 3, NUMPY: 4}
 
 
 @lru_cache(maxsize=8)
@@ -89,6 +91,8 @@ class Pools:
             else:
                 self.cudnn.append(cudnn)
         self.python = [PythonCandidate(version(m)) for m in python_minors(kb)]
+        # NumPy majors, newest first: wheels compiled against NumPy 1.x ask for 1 (resolver/numpy_need.py).
+        self.numpy = [NumpyCandidate(Version("2")), NumpyCandidate(Version("1"))]
         # satisfies() answers, per (constraint, candidate) identity; pools outlive one resolution, so
         # the answers serve every resolution that shares them (the whole matrix, explanations).
         self.memo: dict[tuple[Constraint, Candidate], bool] = {}
@@ -184,6 +188,8 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]  # resolvelib's gene
             return self.pools.cudnn
         if identifier == PYTHON:
             return self.pools.python
+        if identifier == NUMPY:
+            return self.pools.numpy
         return self.frameworks[identifier]
 
     def find_matches(

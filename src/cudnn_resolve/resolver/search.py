@@ -17,6 +17,7 @@ from .fw_jax import jax_candidates
 from .fw_tensorflow import tensorflow_candidates
 from .fw_torch import torch_candidates
 from .model import CUDA, CUDNN, PYTHON, Candidate, Constraint, FrameworkCandidate
+from .numpy_need import with_numpy
 from .provider import Pools, Provider
 
 Rejected = dict[Version, str]
@@ -43,14 +44,16 @@ def _framework_pool(
     kb: KnowledgeBase, request: Request, name: str, variant: str | None
 ) -> tuple[tuple[FrameworkCandidate, ...], Rejected]:
     if request.framework_source == "conda":
+        # conda-forge's builds name the numpy they work with in their own conda dependencies.
         candidates, rejected = conda_forge_candidates(kb, request, name)
-    elif name == "tensorflow":
+        return tuple(candidates), rejected
+    if name == "tensorflow":
         candidates, rejected = tensorflow_candidates(kb, request)
     elif name == "torch":
         candidates, rejected = torch_candidates(kb, request, variant)
     else:
         candidates, rejected = jax_candidates(kb, request)
-    return tuple(candidates), rejected
+    return tuple(with_numpy(kb, request.platform, c) for c in candidates), rejected
 
 
 def _cache_key(request: Request) -> Request:
