@@ -132,6 +132,23 @@ def test_another_request_replaces_the_earlier_one(cli: Callable[..., Run], tmp_p
     assert (tmp_path / "pyproject.toml").read_text() == with_torch
 
 
+def test_the_answers_numpy_pin_sits_beside_the_users(cli: Callable[..., Run], tmp_path: Path) -> None:
+    # The team constrains numpy itself (numpy<2); TensorFlow 2.10's answer adds its own numpy<2 (built
+    # against NumPy 1.x). Reruns and a run for another request must leave the team's entry alone.
+    (tmp_path / "pyproject.toml").write_text(TEAM)
+    ours = "numpy<2 ; sys_platform == 'linux' and platform_machine == 'x86_64'"
+    assert _project(cli, tmp_path, *shlex.split(f"tf=2.10 {LINUX}")).code == 0
+    first = (tmp_path / "pyproject.toml").read_text()
+    assert tomllib.loads(first)["tool"]["uv"]["constraint-dependencies"][:2] == ["numpy<2", ours]
+    assert _project(cli, tmp_path, *shlex.split(f"tf=2.10 {LINUX}")).code == 0
+    assert (tmp_path / "pyproject.toml").read_text() == first
+    assert _project(cli, tmp_path, *shlex.split(f"tf=2.18 {LINUX}")).code == 0
+    constraints = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["uv"][
+        "constraint-dependencies"
+    ]
+    assert [c for c in constraints if c.startswith("numpy")] == ["numpy<2"]
+
+
 def test_dry_run_shows_the_diff_and_writes_nothing(cli: Callable[..., Run], tmp_path: Path) -> None:
     run = _project(cli, tmp_path, *shlex.split(f"torch==2.14.1 {LINUX}"), "--dry-run")
     assert run.code == 0

@@ -21,7 +21,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-REQUESTS = ["tf=2.15", "tf=2.18", "torch==2.14.1", "torch==2.4.1+cu118", "jax=0.6"]
+REQUESTS = ["tf=2.10", "tf=2.15", "tf=2.18", "torch==2.14.1", "torch==2.4.1+cu118", "jax=0.6"]
 PLATFORMS = [("linux-64",), ("linux-64", "win-64"), ("osx-arm64", "linux-64")]
 DEPENDENCIES = [
     "numpy>=1.26",

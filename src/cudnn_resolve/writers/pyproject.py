@@ -289,6 +289,12 @@ def edit_pyproject(existing: str | None, config: UvProjectConfig, name: str, whe
         value = table.get(key, [])
         return [str(v) for v in value] if isinstance(value, list) else []
 
+    def constraint_was_ours(entry: str) -> bool:
+        """Written by an earlier run: the record names the package, and the entry has the platform
+        marker every constraint we write carries. A user's unmarked constraint on a package the answer
+        also constrains (numpy<2 beside ours) stays theirs."""
+        return ";" in entry and _name(entry) in was("constraint-dependencies")
+
     ours = {n for n in map(_name, config.dependencies) if n}
     mine = ours | was("dependencies")
     theirs = strings(project, "dependencies")
@@ -306,9 +312,7 @@ def edit_pyproject(existing: str | None, config: UvProjectConfig, name: str, whe
         {
             "[project] dependencies": [v for v in theirs if _name(v) not in mine],
             "[tool.uv] constraint-dependencies": [
-                v
-                for v in strings(uv, "constraint-dependencies")
-                if _name(v) not in was("constraint-dependencies")
+                v for v in strings(uv, "constraint-dependencies") if not constraint_was_ours(v)
             ],
             "[tool.uv] override-dependencies": strings(uv, "override-dependencies"),
         },
@@ -320,7 +324,7 @@ def edit_pyproject(existing: str | None, config: UvProjectConfig, name: str, whe
     _set_list(
         uv,
         "constraint-dependencies",
-        lambda v: _name(v) in was("constraint-dependencies") or v in config.constraints,
+        lambda v: constraint_was_ours(v) or v in config.constraints,
         config.constraints,
         where,
     )
