@@ -94,6 +94,22 @@ class DataError(CudnnResolveError):
         )
 
 
+class SearchTooDeepError(CudnnResolveError):
+    """The search gave up before deciding whether an answer exists (resolvelib's round limit): not the
+    same as "no answer", which is proven. Exit code 1."""
+
+    exit_code = EXIT_NO_ANSWER
+
+    def __init__(self, request_text: str, rounds: int) -> None:
+        self.request_text = request_text
+        self.rounds = rounds
+        super().__init__(
+            f"the search for pins of {request_text} gave up after {rounds} rounds without deciding whether "
+            "an answer exists: narrow the request (a framework version such as tf=2.15, --python, --cuda) "
+            "and run it again"
+        )
+
+
 class ResolutionImpossibleError(CudnnResolveError):
     """No set of pins satisfies the request and the compatibility data. Exit code 1.
 

@@ -10,7 +10,7 @@ from ..request import Request, check_request
 from .assemble import assemble
 from .explain import explain_failure
 from .resolution import Resolution
-from .search import check_versions, resolve_chosen
+from .search import Conflict, check_versions, search
 
 
 def resolve(
@@ -23,12 +23,13 @@ def resolve(
 
     ``host`` is what detection found, reported as is; the facts the resolver uses are the request's
     ``driver`` and ``gpus``. Raises UsageError for bad input (unknown versions, contradictory options) and
-    ResolutionImpossibleError, with the conflicting facts and verified fixes, when no answer exists.
+    ResolutionImpossibleError, with the conflicting facts and verified fixes, when no answer exists;
+    SearchTooDeepError when the search gives up before deciding.
     """
     check_request(request)
     kb = kb or load_knowledge_base()
     check_versions(kb, request)
-    chosen = resolve_chosen(kb, request)
-    if chosen is None:
-        raise explain_failure(kb, request)
-    return assemble(kb, request, host, chosen, notes)
+    outcome = search(kb, request)
+    if isinstance(outcome, Conflict):
+        raise explain_failure(kb, request, outcome)
+    return assemble(kb, request, host, outcome, notes)

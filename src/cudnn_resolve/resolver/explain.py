@@ -1,8 +1,9 @@
 """Why a request has no answer, and what would give it one.
 
-Reasons come from replaying the newest candidate's needs against the pools (which remember why the host
-filters rejected each CUDA toolkit and cuDNN build). Fixes are found by resolving again with one thing
-changed (the driver, the Python, a flag, the target, the framework version) and are offered only when that
+Reasons are read from resolvelib's own causes (search.Conflict): the requirements it could not meet and
+the candidates that brought them. Each is described from the pools, which remember why the host filters
+rejected each CUDA toolkit and cuDNN build. Fixes are found by resolving again with one thing changed
+(the driver, the Python, a flag, the target, the framework version) and are offered only when that
 resolution succeeds, so every suggested fix is known to work.
 """
 
@@ -17,44 +18,44 @@ from ..errors import ResolutionImpossibleError
 from ..request import DISPLAY, FrameworkRequest, Request, Target
 from ..versions import DriverVersion, Platform, format_specifier, spec_contains, specifier, version
 from .assemble import assemble
-from .model import CUDA, Candidate, Constraint, FrameworkCandidate
+from .model import CUDA, CUDNN, PYTHON, Candidate, Constraint, FrameworkCandidate
 from .provider import python_minors, satisfies
 from .resolution import Resolution
 from .rules import driver_minimum, max_cuda_for_driver
-from .search import _cache_key, _pools, framework_pool, resolve_chosen
+from .search import Conflict, framework_pool, pools_for, resolve_chosen
 
 
-def _need_reason(kb: KnowledgeBase, request: Request, candidate: FrameworkCandidate) -> str | None:
-    """Why the newest candidate's CUDA, cuDNN or Python need cannot be met, if a single need explains it."""
-    pools = _pools(kb, _cache_key(request))
+def _unmet_need(
+    kb: KnowledgeBase, request: Request, candidate: FrameworkCandidate, need: Constraint
+) -> str | None:
+    """Why ``need`` of ``candidate`` cannot be met by itself (the request's Python or flags, the host
+    filters, the delivery), or None where it could be met and failed only beside other requirements."""
     label = f"{DISPLAY[candidate.identifier]} {candidate.version}"
-    if request.python is not None and not candidate.python.contains(str(request.python)):
-        return f"{label} supports Python {format_specifier(candidate.python)}, not {request.python}"
-    for need, pool, flag in (
-        (candidate.cuda, pools.cuda, request.cuda),
-        (candidate.cudnn, pools.cudnn, request.cudnn),
-    ):
-        if need is None:
-            continue
-        what = "CUDA" if need.identifier == CUDA else "cuDNN"
-        wanted = _describe_need(need, candidate)
-        # An exact CUDA is what the build was compiled with; the driver it needs follows from it
-        # (minor-version compatibility), which the host summary states.
-        needs = "is built with" if wanted[:1].isdigit() else "needs"
-        rejected: dict[Candidate, str] = pools.rejected[need.identifier]
-        fits = [c for c in pool if satisfies(need, c, request)]
-        if flag is not None and fits and not any(flag.contains(c.version, prereleases=True) for c in fits):
-            option = "--cuda" if need.identifier == CUDA else "--cudnn"
-            asked = option_text(flag)
-            return f"{label} {needs} {what} {wanted}, but {option} asks for {asked}"
-        if fits:
-            continue
-        blocked = [reason for c, reason in rejected.items() if satisfies(need, c, request)]
-        if blocked:
-            return f"{label} {needs} {what} {wanted}; {_host_summary(kb, request, need, blocked)}"
-        deliverer = _delivery_text(need)
-        return f"{label} {needs} {what} {wanted}, which {deliverer} cannot deliver on {request.platform}"
-    return None
+    if need.identifier == PYTHON:
+        if request.python is not None and not candidate.python.contains(str(request.python)):
+            return f"{label} supports Python {format_specifier(candidate.python)}, not {request.python}"
+        return None
+    if need.identifier not in (CUDA, CUDNN):
+        return None  # NumPy: a conflict between frameworks, described with them
+    pools = pools_for(kb, request)
+    pool, flag = (pools.cuda, request.cuda) if need.identifier == CUDA else (pools.cudnn, request.cudnn)
+    what = "CUDA" if need.identifier == CUDA else "cuDNN"
+    wanted = _describe_need(need, candidate)
+    # An exact CUDA is what the build was compiled with; the driver it needs follows from it
+    # (minor-version compatibility), which the host summary states.
+    needs = "is built with" if wanted[:1].isdigit() else "needs"
+    fits = [c for c in pool if satisfies(need, c, request)]
+    if flag is not None and fits and not any(flag.contains(c.version, prereleases=True) for c in fits):
+        option = "--cuda" if need.identifier == CUDA else "--cudnn"
+        return f"{label} {needs} {what} {wanted}, but {option} asks for {option_text(flag)}"
+    if fits:
+        return None
+    rejected: dict[Candidate, str] = pools.rejected[need.identifier]
+    blocked = [reason for c, reason in rejected.items() if satisfies(need, c, request)]
+    if blocked:
+        return f"{label} {needs} {what} {wanted}; {_host_summary(kb, request, need, blocked)}"
+    deliverer = _delivery_text(need)
+    return f"{label} {needs} {what} {wanted}, which {deliverer} cannot deliver on {request.platform}"
 
 
 def _describe_need(need: Constraint, candidate: FrameworkCandidate) -> str:
@@ -102,43 +103,59 @@ def option_text(spec: SpecifierSet) -> str:
     return text
 
 
-def _alone(request: Request, wanted: FrameworkRequest) -> Request:
-    return replace(request, frameworks=(wanted,))
+def diagnose(kb: KnowledgeBase, request: Request, conflict: Conflict) -> list[str]:
+    """Human reasons the request fails, from resolvelib's causes, most specific first.
 
-
-def diagnose(kb: KnowledgeBase, request: Request) -> list[str]:
-    """Human reasons the request fails, most specific first."""
-    failing = [f for f in request.frameworks if resolve_chosen(kb, _alone(request, f)) is None]
-    if not failing:
-        return [_cross_framework(kb, request)]
-    reasons = []
-    for wanted in failing:
-        pool, rejected = framework_pool(kb, request, wanted)
-        matching = [c for c in pool if wanted.specifier.contains(c.version, prereleases=True)]
-        if not matching:
-            named = [r for v, r in rejected.items() if wanted.specifier.contains(v, prereleases=True)]
-            reasons.append(named[0] if named else f"no {DISPLAY[wanted.name]} release matches {wanted.text}")
-            continue
-        reason = None
-        for candidate in matching:  # newest first; the first variant with a single explaining need
-            reason = _need_reason(kb, request, candidate)
-            if reason:
-                break
-        reasons.append(
-            reason or f"no {DISPLAY[wanted.name]} release matching {wanted.text} fits these options"
-        )
-    return reasons
-
-
-def _cross_framework(kb: KnowledgeBase, request: Request) -> str:
-    chosen = []
+    A framework range none of whose releases passed the host and platform filters is a cause the request
+    itself brought; a need of a release (CUDA, cuDNN, Python) that nothing can meet is described from the
+    pools; needs that could each be met, but not together, are a conflict between the frameworks.
+    """
+    brought: dict[str, list[tuple[Constraint, FrameworkCandidate]]] = {}
+    for need, parent in conflict.causes:
+        if isinstance(parent, FrameworkCandidate):
+            brought.setdefault(parent.identifier, []).append((need, parent))
+    asked = {need.identifier for need, parent in conflict.causes if parent is None}
+    reasons: list[str] = []
+    for causes in brought.values():
+        # the newest and preferred release first, as the search tries them
+        causes.sort(key=lambda cause: (cause[1].version, -cause[1].rank), reverse=True)
     for wanted in request.frameworks:
-        alone = resolve_chosen(kb, _alone(request, wanted))
-        assert alone is not None
-        fw = alone[wanted.name]
-        assert isinstance(fw, FrameworkCandidate)
-        chosen.append(fw)
-    # NumPy is named where the newest releases' NumPy needs exclude each other (resolver/numpy_need.py).
+        if wanted.name in brought:
+            # the first need that fails by itself
+            reason = next(
+                filter(None, (_unmet_need(kb, request, c, need) for need, c in brought[wanted.name])), None
+            )
+            if reason is not None:
+                reasons.append(reason)
+        elif wanted.name in asked:
+            reasons.append(_nothing_matches(kb, request, wanted))
+    if reasons:
+        return reasons
+    # Each framework's needs could be met alone: they conflict with each other. resolvelib names the
+    # releases of its last attempt; each framework is described by its newest release in the range.
+    conflicting = [w for w in request.frameworks if w.name in brought]
+    if len(conflicting) > 1:
+        return [_cross_framework([_newest(kb, request, w) or brought[w.name][0][1] for w in conflicting])]
+    return [f"no {DISPLAY[w.name]} release matching {w.text} fits these options" for w in request.frameworks]
+
+
+def _newest(kb: KnowledgeBase, request: Request, wanted: FrameworkRequest) -> FrameworkCandidate | None:
+    """The release of ``wanted`` the search tries first: the newest, in its preferred variant."""
+    pool, _ = framework_pool(kb, request, wanted)
+    return next((c for c in pool if wanted.specifier.contains(c.version, prereleases=True)), None)
+
+
+def _nothing_matches(kb: KnowledgeBase, request: Request, wanted: FrameworkRequest) -> str:
+    """Why no release in the requested range is a candidate: what the host and platform filters said."""
+    _, rejected = framework_pool(kb, request, wanted)
+    named = [r for v, r in rejected.items() if wanted.specifier.contains(v, prereleases=True)]
+    return named[0] if named else f"no {DISPLAY[wanted.name]} release matches {wanted.text}"
+
+
+def _cross_framework(chosen: list[FrameworkCandidate]) -> str:
+    """The needs of the newest release of each framework the search tried, which no one CUDA, cuDNN,
+    Python (and NumPy) meets together."""
+    # NumPy is named where the releases' NumPy needs exclude each other (resolver/numpy_need.py).
     numpy = SpecifierSet()
     for fw in chosen:
         numpy &= fw.numpy.majors if fw.numpy is not None else SpecifierSet()
@@ -267,6 +284,6 @@ def _none_supports(kb: KnowledgeBase, request: Request) -> list[str]:
     return reasons
 
 
-def explain_failure(kb: KnowledgeBase, request: Request) -> ResolutionImpossibleError:
-    reasons = diagnose(kb, request) + _none_supports(kb, request)
+def explain_failure(kb: KnowledgeBase, request: Request, conflict: Conflict) -> ResolutionImpossibleError:
+    reasons = diagnose(kb, request, conflict) + _none_supports(kb, request)
     return ResolutionImpossibleError(request.text, reasons, find_fixes(kb, request))

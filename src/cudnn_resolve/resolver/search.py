@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from packaging.version import Version
 from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
 
 from ..data import KnowledgeBase
-from ..errors import UnknownVersionError
+from ..errors import SearchTooDeepError, UnknownVersionError
 from ..request import DISPLAY, FrameworkRequest, Request
 from ..versions import spec_contains, specifier
 from .fw_conda import conda_forge_candidates
@@ -54,6 +54,12 @@ def _framework_pool(
     else:
         candidates, rejected = jax_candidates(kb, request)
     return tuple(with_numpy(kb, request.platform, c) for c in candidates), rejected
+
+
+def pools_for(kb: KnowledgeBase, request: Request) -> Pools:
+    """The CUDA, cuDNN and Python candidates for ``request`` (host filters applied), shared by every
+    request that differs only in what the resolver applies itself."""
+    return _pools(kb, _cache_key(request))
 
 
 def _cache_key(request: Request) -> Request:
@@ -109,13 +115,39 @@ def root_constraints(request: Request) -> list[Constraint]:
     return roots
 
 
-def resolve_chosen(kb: KnowledgeBase, request: Request) -> dict[str, Candidate] | None:
-    """The chosen candidates per identifier, or None when no consistent answer exists."""
-    pools = _pools(kb, _cache_key(request))
+MAX_ROUNDS = 500
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """resolvelib's own account of why there is no answer: each requirement it could not meet, with the
+    candidate that brought it (None where the request itself asked for it)."""
+
+    causes: tuple[tuple[Constraint, Candidate | None], ...]
+
+
+def search(kb: KnowledgeBase, request: Request) -> dict[str, Candidate] | Conflict:
+    """The chosen candidate per identifier, or the conflict that proves there is none.
+
+    Raises SearchTooDeepError where the search gives up before deciding.
+    """
+    pools = pools_for(kb, request)
     frameworks = {f.name: framework_pool(kb, request, f)[0] for f in request.frameworks}
     resolver: Resolver = Resolver(Provider(request, pools, frameworks), BaseReporter())  # type: ignore[type-arg]
     try:
-        result = resolver.resolve(root_constraints(request), max_rounds=500)
-    except (ResolutionImpossible, ResolutionTooDeep):
-        return None
+        result = resolver.resolve(root_constraints(request), max_rounds=MAX_ROUNDS)
+    except ResolutionImpossible as exc:
+        return Conflict(tuple((cause.requirement, cause.parent) for cause in exc.causes))
+    except ResolutionTooDeep:
+        raise SearchTooDeepError(request.text, MAX_ROUNDS) from None
     return dict(result.mapping)
+
+
+def resolve_chosen(kb: KnowledgeBase, request: Request) -> dict[str, Candidate] | None:
+    """The chosen candidates, or None where none is found (proven impossible, or the search gave up):
+    for trying a changed request, where only a found answer counts."""
+    try:
+        outcome = search(kb, request)
+    except SearchTooDeepError:
+        return None
+    return None if isinstance(outcome, Conflict) else outcome
