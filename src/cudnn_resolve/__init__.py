@@ -24,8 +24,9 @@ if TYPE_CHECKING:
         UsageError,
     )
     from .host import HostInfo, detect_host
+    from .hostfile import HostFacts, HostGpu, load_host_files
     from .request import FrameworkRequest, Request, Target, parse_frameworks
-    from .resolver import Resolution, resolve
+    from .resolver import Resolution, request_for_hosts, resolve
     from .versions import ComputeCapability, DriverVersion, Platform
 
 _MODULE_OF = {
@@ -38,11 +39,15 @@ _MODULE_OF = {
     "UsageError": ".errors",
     "HostInfo": ".host",
     "detect_host": ".host",
+    "HostFacts": ".hostfile",
+    "HostGpu": ".hostfile",
+    "load_host_files": ".hostfile",
     "FrameworkRequest": ".request",
     "Request": ".request",
     "Target": ".request",
     "parse_frameworks": ".request",
     "Resolution": ".resolver",
+    "request_for_hosts": ".resolver",
     "resolve": ".resolver",
     "ComputeCapability": ".versions",
     "DriverVersion": ".versions",
@@ -55,6 +60,8 @@ __all__ = [
     "DataError",
     "DriverVersion",
     "FrameworkRequest",
+    "HostFacts",
+    "HostGpu",
     "HostInfo",
     "KnowledgeBase",
     "Platform",
@@ -66,8 +73,10 @@ __all__ = [
     "UsageError",
     "__version__",
     "detect_host",
+    "load_host_files",
     "load_knowledge_base",
     "parse_frameworks",
+    "request_for_hosts",
     "resolve",
 ]
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import InvalidOptionError
-from .versions import ComputeCapability, DriverVersion, cuda_version_text
+from .versions import ComputeCapability, DriverVersion, Platform, cuda_version_text
 
 PROC_VERSION = Path("/proc/driver/nvidia/version")
 NO_DETECT_VARIABLE = "CUDNN_RESOLVE_NO_DETECT"
@@ -64,6 +65,18 @@ class HostInfo:
     @property
     def capabilities(self) -> tuple[ComputeCapability, ...]:
         return tuple(sorted({g.capability for g in self.gpus if g.capability is not None}))
+
+
+def host_platform() -> Platform:
+    """This machine's platform, named as conda names its subdirs."""
+    import platform  # noqa: PLC0415  # only verbs that resolve need it; start-up should not pay for it
+
+    machine = platform.machine().lower()
+    if sys.platform.startswith("win"):
+        return Platform.WIN_64
+    if sys.platform == "darwin":
+        return Platform.OSX_ARM64 if machine in ("arm64", "aarch64") else Platform.OSX_64
+    return Platform.LINUX_AARCH64 if machine in ("aarch64", "arm64") else Platform.LINUX_64
 
 
 def not_detected(why: str) -> HostInfo:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from .errors import ConflictingOptionsError, RequestSyntaxError, UnknownFrameworkError
 from .versions import ComputeCapability, DriverVersion, Platform, specifier
+
+if TYPE_CHECKING:
+    from .hostfile import HostFacts
 
 # Canonical framework names and the display names used in messages.
 FRAMEWORKS = ("tensorflow", "torch", "jax")
@@ -124,6 +128,8 @@ class Request:
 
     ``driver`` and ``gpus`` are the host facts to resolve for (given as flags or detected); when both are
     absent the frameworks resolve to the CUDA variant of their default wheel on the package index.
+    ``hosts`` are the host files those facts were combined from (``resolver.request_for_hosts``): they
+    name the hosts in explanations and file headers; the resolver itself reads ``driver`` and ``gpus``.
     """
 
     frameworks: tuple[FrameworkRequest, ...]
@@ -136,6 +142,7 @@ class Request:
     target: Target | None = None  # None: pip wheels where they exist, conda-forge otherwise
     framework_source: str = "pip"  # "conda": the frameworks' own conda-forge CUDA builds
     argv: tuple[str, ...] = field(default=(), compare=False)  # the command that asked, for file headers
+    hosts: tuple[HostFacts, ...] = field(default=(), compare=False)
 
     @property
     def text(self) -> str:

@@ -15,11 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 
 from ..data import load_knowledge_base
-from ..host import detect_host
+from ..host import detect_host, host_platform
+from ..hostfile import host_facts
 from ..images import Inside, recognise
 from ..probe import run_probe
 from ..verify import Expectations, Finding, Severity, evaluate
@@ -68,13 +70,10 @@ def execute(args: argparse.Namespace) -> int:
         body = {
             "schema": 1,
             "passed": not failed,
+            # A valid host file (docs/teams.md): `--host` and `fleet doctor` read it back.
             "host": {
-                "driver": str(host.driver) if host.driver else None,
+                **host_facts(host, host_platform(), socket.gethostname()).to_json(),
                 "method": host.method,
-                "gpus": [
-                    {"name": g.name, "compute_capability": str(g.capability) if g.capability else None}
-                    for g in host.gpus
-                ],
                 "attempts": list(host.attempts),
             },
             "toolkits": [t.__dict__ for t in toolkits],

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import platform as host_platform
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -14,9 +12,11 @@ from packaging.version import Version
 
 from ..data import KnowledgeBase, load_knowledge_base
 from ..errors import ConflictingOptionsError, InvalidOptionError
-from ..host import NOT_DETECTED, HostInfo, detect_host, skipped
+from ..host import NOT_DETECTED, HostInfo, detect_host, host_platform, skipped
+from ..hostfile import HostFacts, load_host_files
 from ..request import Request, Target, conda_to_pep440, parse_frameworks
-from ..resolver import Resolution, resolve
+from ..resolver import Resolution, host_platforms, request_for_hosts, resolve
+from ..resolver.hosts import host_notes
 from ..versions import (
     ComputeCapability,
     DriverVersion,
@@ -26,20 +26,13 @@ from ..versions import (
 )
 from .helptext import JSON_HELP
 
+host_platform_name = host_platform  # this machine's platform (the default --platform)
+
 REQUEST_HELP = (
     "what to resolve: a framework (tensorflow/tf, torch/pytorch, jax) with an optional version, "
     "e.g. tf=2.10, 'tensorflow==2.15.*', 'torch>=2.4,<2.6', torch==2.4.1+cu118, jax=0.4.30. "
     "conda-style '=2.10' means 2.10.*. Several frameworks must share one CUDA and cuDNN."
 )
-
-
-def host_platform_name() -> Platform:
-    machine = host_platform.machine().lower()
-    if sys.platform.startswith("win"):
-        return Platform.WIN_64
-    if sys.platform == "darwin":
-        return Platform.OSX_ARM64 if machine in ("arm64", "aarch64") else Platform.OSX_64
-    return Platform.LINUX_AARCH64 if machine in ("aarch64", "arm64") else Platform.LINUX_64
 
 
 def add_request_arguments(
@@ -77,6 +70,14 @@ def add_request_arguments(
         action="append",
         default=[],
         help="GPU compute capability to support (e.g. 8.6); repeat for several GPUs; overrides detection",
+    )
+    group.add_argument(
+        "--host",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="resolve one answer for every host in FILE (from 'doctor --json', 'fleet doctor' or by hand; "
+        "docs/teams.md): the lowest driver, every GPU architecture; repeatable; replaces detection",
     )
     group.add_argument("--cuda", metavar="VERSION", help="require this CUDA (e.g. 12.4, or 12 for any 12.x)")
     group.add_argument(
@@ -148,8 +149,9 @@ class Resolved:
 
 
 def build_request(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> Resolved:
-    """Turn parsed arguments into a Request, running host detection unless told not to."""
-    platform = Platform.parse(args.platform) if args.platform else host_platform_name()
+    """Turn parsed arguments into a Request, running host detection unless told not to (or --host)."""
+    hosts = load_host_files(args.host) if getattr(args, "host", None) else ()
+    platform = Platform.parse(args.platform) if args.platform else _hosts_platform(hosts)
     python = python_minor(args.python) if args.python else None
     driver = DriverVersion.parse(args.driver) if args.driver else None
     gpus = tuple(
@@ -159,7 +161,14 @@ def build_request(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> Resol
     given_driver, given_gpus = driver, gpus
     host = NOT_DETECTED
     same_machine = platform is host_platform_name()
-    if not args.no_detect and same_machine and (driver is None or not gpus):
+    if hosts:
+        if driver is not None or gpus:
+            raise ConflictingOptionsError(
+                "--host and --driver/--gpu-arch were both given",
+                "Give the host facts one way: in host files, or as flags",
+            )
+        host = HostInfo(None, (), "host-files", tuple(f"--host {p}" for p in args.host))
+    elif not args.no_detect and same_machine and (driver is None or not gpus):
         host = detect_host()
         if driver is None and host.driver is not None:
             driver = host.driver
@@ -167,11 +176,11 @@ def build_request(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> Resol
             gpus = host.capabilities
     elif not args.no_detect and same_machine:
         host = skipped("--driver and --gpu-arch given")
-    if not args.no_detect and not same_machine:
+    if not args.no_detect and not same_machine and not hosts:
         host = skipped(f"resolving for {platform}, not this machine")
         notes.append(f"resolving for {platform}, not this machine: host detection skipped")
     host = replace(host, given_driver=given_driver, given_gpus=given_gpus)
-    if driver is None and not gpus:
+    if driver is None and not gpus and not hosts:
         if host.method == "none":
             notes.append(
                 "no NVIDIA driver found on this machine: the pins are for each framework's default CUDA "
@@ -194,7 +203,23 @@ def build_request(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> Resol
         framework_source=args.framework_from,
         argv=argv,
     )
+    if hosts:
+        request = request_for_hosts(request, hosts)
+        notes += host_notes(request, hosts)
     return Resolved(request, host, tuple(notes), kb)
+
+
+def _hosts_platform(hosts: tuple[HostFacts, ...]) -> Platform:
+    """The platform of the --host files (all on one), else this machine's."""
+    platforms = host_platforms(hosts)
+    if len(platforms) > 1:
+        where = "; ".join(f"{p}: {', '.join(h.label for h in hosts if h.platform is p)}" for p in platforms)
+        raise ConflictingOptionsError(
+            f"the hosts are on several platforms ({where}) and this command writes one",
+            "Choose one with --platform P (its hosts are resolved for), or lock them all at once: "
+            "cudnn-resolve lock REQUEST --host FILE... (one lock per platform)",
+        )
+    return platforms[0] if platforms else host_platform_name()
 
 
 def resolve_from_args(args: argparse.Namespace, target: Target | None = None) -> Resolution:
@@ -208,9 +233,11 @@ def resolve_from_args(args: argparse.Namespace, target: Target | None = None) ->
 
 
 def platforms_of(args: argparse.Namespace) -> list[Platform]:
-    """The platforms a verb taking --platform several times was asked for (default: this machine's)."""
-    platforms = [Platform.parse(p) for p in (args.platform or [])] or [host_platform_name()]
-    return list(dict.fromkeys(platforms))
+    """The platforms a verb taking --platform several times was asked for (default: every platform of
+    the --host files, else this machine's)."""
+    given = [Platform.parse(p) for p in (args.platform or [])]
+    hosts = host_platforms(load_host_files(args.host)) if getattr(args, "host", None) and not given else ()
+    return list(dict.fromkeys(given or hosts or [host_platform_name()]))
 
 
 def resolve_for(args: argparse.Namespace, platform: Platform, target: Target | None = None) -> Resolution:

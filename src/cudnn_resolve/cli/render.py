@@ -23,12 +23,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool 
 def _host_line(resolution: Resolution) -> str:
     request = resolution.request
     host = resolution.host
-    parts = []
+    parts = [f"hosts {', '.join(h.label for h in request.hosts)}"] if request.hosts else []
     if request.driver is not None:
-        given = host is not None and host.given_driver == request.driver
-        parts.append(f"driver {request.driver}" + ("" if given else " (detected)"))
+        given = bool(request.hosts) or (host is not None and host.given_driver == request.driver)
+        lowest = "lowest " if request.hosts else ""
+        parts.append(f"{lowest}driver {request.driver}" + ("" if given else " (detected)"))
     if request.gpus:
-        given = host is not None and host.given_gpus == request.gpus
+        given = bool(request.hosts) or (host is not None and host.given_gpus == request.gpus)
         parts.append("GPU " + ", ".join(str(g) for g in request.gpus) + ("" if given else " (detected)"))
     if parts:
         return ", ".join(parts)

@@ -9,6 +9,7 @@ from ..host import HostInfo
 from ..request import Request, check_request
 from .assemble import assemble
 from .explain import explain_failure
+from .hosts import explain_for_hosts
 from .resolution import Resolution
 from .search import Conflict, check_versions, search
 
@@ -31,5 +32,5 @@ def resolve(
     check_versions(kb, request)
     outcome = search(kb, request)
     if isinstance(outcome, Conflict):
-        raise explain_failure(kb, request, outcome)
+        raise explain_for_hosts(kb, request) if request.hosts else explain_failure(kb, request, outcome)
     return assemble(kb, request, host, outcome, notes)

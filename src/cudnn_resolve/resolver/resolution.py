@@ -98,6 +98,7 @@ class Resolution:
             "driver_min": text(self.driver_min),
             "driver_full": text(self.driver_full),
             "host": host_json(self.host),
+            "hosts": [h.to_json() for h in self.request.hosts],
             "pip": {
                 "requirements": list(self.pip.requirements),
                 "constraints": list(self.pip.constraints),

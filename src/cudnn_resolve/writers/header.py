@@ -31,14 +31,17 @@ def target_line(resolution: Resolution, python: str | None = None) -> str:
 def assumption_line(resolution: Resolution) -> str:
     """What the resolution assumed about the machine that will run it (never a silent default)."""
     request = resolution.request
-    if request.driver is None and not request.gpus:
+    if request.driver is None and not request.gpus and not request.hosts:
         return "assumed: no driver or GPU known; each framework's default CUDA variant was chosen"
     facts = []
     if request.driver is not None:
-        facts.append(f"driver {request.driver}")
+        facts.append(("lowest " if request.hosts else "") + f"driver {request.driver}")
     if request.gpus:
         facts.append("GPU compute capability " + ", ".join(str(g) for g in request.gpus))
-    return "resolved for " + " and ".join(facts)
+    text = " and ".join(facts) or "no driver or GPU known"
+    if request.hosts:
+        return f"resolved for hosts {', '.join(h.label for h in request.hosts)}: {text}"
+    return "resolved for " + text
 
 
 def header_lines(
