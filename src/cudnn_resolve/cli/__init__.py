@@ -39,6 +39,7 @@ VERBS = (
     "explain",
     "matrix",
     "data",
+    "fleet",
 )
 
 

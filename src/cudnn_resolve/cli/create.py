@@ -105,9 +105,10 @@ def make_plan(args: argparse.Namespace) -> Plan:
     argv = tuple(args.argv)
     channels = channels_of(args)
     if args.lock is not None:
-        if args.request:
+        if args.request or args.host:
             raise ConflictingOptionsError(
-                "a request and --lock were both given", "Give one: the lock pins everything"
+                "a request or --host and --lock were both given",
+                "Give one: the lock pins everything (give --host when making the lock)",
             )
         locked = read_lock(args.lock)
         if locked.kind.startswith("conda"):
