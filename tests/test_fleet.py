@@ -275,3 +275,26 @@ def test_without_slurm_on_path(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "scontrol: not found on PATH" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_runner_pins_each_task_of_a_held_array(node: str, tmp_path: Path) -> None:
+    from cudnn_resolve.fleet import Batch, Outcome, SlurmRunner, Snapshot, Task
+
+    say = [sys.executable, "-c", "import os, sys; print(sys.argv[1], os.environ.get('CUDA_VISIBLE_DEVICES'))"]
+    tasks = (
+        Task(node, (*say, "first")),
+        Task(node, (*say, "second; $(rm -rf /)"), gpus=1),  # arguments are never read by a shell
+        Task(node, (*say, "third")),
+    )
+    seen: list[Snapshot] = []
+    results = SlurmRunner().run(Batch("debug", tasks, tmp_path, 60, 60, "cudnn-resolve-test"), seen.append)
+    assert [r.outcome for r in results] == [Outcome.RAN] * 3
+    assert [r.stdout for r in results] == ["first None\n", "second; $(rm -rf /) 0\n", "third None\n"]
+    assert {r.ran_on for r in results} == {node}
+    assert seen
+    assert seen[-1].total == 3
+    for result in (results[0], results[2]):  # the array of two, held and pinned task by task
+        shown = subprocess.run(
+            ["scontrol", "show", "job", "-o", str(result.job)], capture_output=True, text=True, check=True
+        ).stdout
+        assert f"ReqNodeList={node}" in shown

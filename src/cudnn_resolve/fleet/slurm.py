@@ -3,11 +3,12 @@ batch (one task per node), ``scancel`` for leftovers. Every command is an argume
 handed to a shell.
 
 How one task lands on each node: the array is submitted held (``--hold``), each task is pinned with
-``scontrol update JobId=ID_i ReqNodeList=NODE`` and the array is released. Bounds: ``--time`` per task
+``scontrol update JobId=ID_i ReqNodeList=NODE`` and the array is released (an array of one task is
+submitted with ``--nodelist``). Bounds: ``--time`` per task
 (Slurm stops it, state TIMEOUT), tasks still pending after the queue wait are cancelled here, and
 ``--deadline`` makes Slurm drop the job even if this process dies. ``sbatch --wait`` polls at growing
 intervals (up to 32 s in Slurm 22.05), so the state is also read with ``scontrol show job`` and the wait
-ends as soon as every task has ended.
+ends as soon as every task has ended or printed its report.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ class _Array:
 class SlurmRunner:
     name = "slurm"
 
-    def __init__(self, poll: float = 1.0) -> None:
+    def __init__(self, poll: float = 2.0) -> None:
         self.poll = poll
 
     def _call(self, argv: Sequence[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -154,13 +155,12 @@ class SlurmRunner:
         return nodes
 
     def run(self, batch: Batch, progress: Callable[[Snapshot], None]) -> tuple[TaskResult, ...]:
-        script = self._write_script(batch)
         arrays: list[_Array] = []
         for gpus in sorted({t.gpus for t in batch.tasks}):
             arrays.append(_Array([i for i, t in enumerate(batch.tasks) if t.gpus == gpus], gpus))
         try:
             for array in arrays:
-                self._submit(batch, script, array)
+                self._submit(batch, self._write_script(batch, array), array)
             for array in arrays:
                 self._pin_and_release(batch, array)
             self._wait(batch, arrays, progress)
@@ -178,7 +178,8 @@ class SlurmRunner:
                 results[position] = self._result(batch, array, index)
         return tuple(r for r in results if r is not None)
 
-    def _write_script(self, batch: Batch) -> Path:
+    def _write_script(self, batch: Batch, array: _Array) -> Path:
+        """The task program with this array's tasks, in array index order."""
         python = sys.executable
         if not python or " " in python or len(python) > 120:
             raise SchedulerError(
@@ -188,20 +189,23 @@ class SlurmRunner:
         source = Path(task_program.__file__).read_text(encoding="utf-8")
         tasks = [
             {"argv": list(t.argv), "needs": list(t.needs), "node_variable": NODE_VARIABLE}
-            for t in batch.tasks
+            for t in (batch.tasks[p] for p in array.positions)
         ]
         literal = f"TASKS = {json.dumps(tasks)!r}"
         body, count = re.subn(r"^TASKS = .*$", lambda _: literal, source, count=1, flags=re.M)
         assert count == 1, "the task program lost its TASKS line"
-        script = batch.workdir / "task.py"
+        script = batch.workdir / f"task-gpus{array.gpus}.py"
         script.write_text(f"#!{python}\n{body}", encoding="utf-8")
         script.chmod(0o755)
         return script
 
     def _submit(self, batch: Batch, script: Path, array: _Array) -> None:
         deadline = batch.queue_wait + batch.time_limit + GRACE
+        # One task goes straight to its node; several are held until each is pinned to its own.
+        single = len(array.positions) == 1
+        where = [f"--nodelist={batch.tasks[array.positions[0]].node}"] if single else ["--hold"]
         argv = [
-            "sbatch", "--parsable", "--wait", "--hold", f"--array=0-{len(array.positions) - 1}",
+            "sbatch", "--parsable", "--wait", *where, f"--array=0-{len(array.positions) - 1}",
             f"--job-name={batch.name}", f"--partition={batch.group}", "--nodes=1", "--ntasks=1",
             f"--time={slurm_time(batch.time_limit)}", f"--deadline=now+{deadline}", "--no-requeue",
             f"--output={batch.workdir}/%A_%a.out",
@@ -230,6 +234,8 @@ class SlurmRunner:
         array.job = line.split(";")[0]
 
     def _pin_and_release(self, batch: Batch, array: _Array) -> None:
+        if len(array.positions) == 1:
+            return  # submitted with --nodelist
         for index, position in enumerate(array.positions):
             node = batch.tasks[position].node
             self._checked(["scontrol", "update", f"JobId={array.job}_{index}", f"ReqNodeList={node}"])
@@ -248,7 +254,11 @@ class SlurmRunner:
             for array in arrays:
                 self._read_states(array)
             states = [(a, i, a.states.get(i, {})) for a in arrays for i in range(len(a.positions))]
-            ended = [s.get("JobState") in _FINAL for _, _, s in states]
+            # A task that printed its report is done even before Slurm records the end.
+            ended = [
+                s.get("JobState") in _FINAL or _read_output(_output(batch, a, i))[0] is not None
+                for a, i, s in states
+            ]
             exited = all(a.process is not None and a.process.poll() is not None for a in arrays)
             now = time.monotonic()
             progress(_snapshot(arrays, states, now - start))
@@ -275,7 +285,8 @@ class SlurmRunner:
                     self._read_states(array)
                 return
             time.sleep(interval)
-            interval = min(interval * 2, self.poll)
+            # Short checks are the common case: 0.25 s apart for the first 30 s, then `poll`.
+            interval = 0.25 if now - start < 30 else self.poll
 
     def _cancel(self, jobs: Sequence[str]) -> None:
         if jobs and shutil.which("scancel"):
@@ -285,7 +296,7 @@ class SlurmRunner:
         task: Task = batch.tasks[array.positions[index]]
         state = array.states.get(index, {})
         job = f"{array.job}_{index}"
-        report, messages = _read_output(batch.workdir / f"{array.job}_{index}.out")
+        report, messages = _read_output(_output(batch, array, index))
         said = f"; Slurm said: {messages}" if messages else ""
         if report is not None:
             ran_on = str(report.get("node") or "")
@@ -346,6 +357,10 @@ def _snapshot(
         elapsed,
         tuple(reasons),
     )
+
+
+def _output(batch: Batch, array: _Array, index: int) -> Path:
+    return batch.workdir / f"{array.job}_{index}.out"  # sbatch --output=%A_%a.out
 
 
 def _read_output(path: Path) -> tuple[dict[str, Any] | None, str]:
