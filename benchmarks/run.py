@@ -7,6 +7,7 @@ in the same run); docs/benchmarks.md is made of these tables as printed.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,8 @@ def main() -> int:
     ]
     if "--skip-conda" not in sys.argv:
         scripts.append(["bench_conda_plugin.py", "--repeats", "5" if quick else "21"])
+    if shutil.which("sbatch"):  # fleet check against a bare sbatch: needs a running Slurm
+        scripts.append(["bench_fleet.py", "--repeats", "3" if quick else "7"])
     codes = []
     for script, *args in scripts:
         print(f"\n## {script}\n", flush=True)

@@ -25,6 +25,8 @@ EXAMPLES = {
     "pins-torch-driver": f"pins 'torch>=2.4,<2.6' --driver 470.82.01 --gpu-arch 8.6 {LINUX}",
     "pins-impossible": f"pins tf=2.10 --driver 450.80 {LINUX}",
     "pins-win-tf-2.11": "pins tf=2.11 --no-detect --platform win-64",
+    "pins-hosts-torch-2.8": "pins torch=2.8 --host tests/hosts/gtx1080-535.json --host tests/hosts/h100-570.json",
+    "pins-hosts-impossible": "pins tf=2.10 --host tests/hosts/t4-440.json --host tests/hosts/a100-535.json",
     "pins-torch-jax-json": f"pins torch=2.4 jax {LINUX} --json",
     "matrix-tensorflow": "matrix tensorflow --format markdown",
     "matrix-cuda": "matrix cuda",

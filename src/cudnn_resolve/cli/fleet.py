@@ -20,6 +20,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +39,10 @@ examples:
   cudnn-resolve fleet check -p /shared/envs/torch28 --partition gpu
   cudnn-resolve fleet check -p /shared/envs/torch28 --partition gpu --per-kind --json
 """
+
+
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, 105)
 
 
 def _minutes(option: str, default: str) -> Callable[[str], int]:
@@ -95,10 +100,12 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     doctor = sub.add_parser(
         "doctor",
         help="host facts of every node of a partition, one host file entry per kind of node",
-        description="Run `doctor --json` on every node of a Slurm partition (one job array, one task per "
-        "node) and write the host file --host reads: one entry per kind of node (platform, driver, GPUs) "
-        "with the names of its nodes. Exit 0 when every node answered, 1 otherwise (the file still holds "
-        "the nodes that did).",
+        description=_wrap(
+            "Run `doctor --json` on every node of a Slurm partition (one job array, one task per "
+            "node) and write the host file --host reads: one entry per kind of node (platform, driver, GPUs) "
+            "with the names of its nodes. Exit 0 when every node answered, 1 otherwise (the file still holds "
+            "the nodes that did)."
+        ),
         epilog="examples:\n  cudnn-resolve fleet doctor --partition gpu -o hosts.json\n"
         "  cudnn-resolve fleet doctor --partition gpu --json\n"
         "  cudnn-resolve pins torch=2.8 --host hosts.json\n",
@@ -109,10 +116,12 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     check = sub.add_parser(
         "check",
         help="check one environment on every node of a partition",
-        description="Run `check -p PREFIX` on every node of a Slurm partition (or one per kind of node with "
-        "--per-kind), a GPU per task where the nodes have GPUs, and print one row per node: GPU, driver, "
-        "loaded cuDNN, expected cuDNN, conv result, verdict. Exit 0 when every node was checked and passed, "
-        "1 otherwise; each node that could not be checked is named with the reason.",
+        description=_wrap(
+            "Run `check -p PREFIX` on every node of a Slurm partition (or one per kind of node with "
+            "--per-kind), a GPU per task where the nodes have GPUs, and print one row per node: GPU, "
+            "driver, loaded cuDNN, expected cuDNN, conv result, verdict. Exit 0 when every node was checked "
+            "and passed, 1 otherwise; each node that could not be checked is named with the reason."
+        ),
         epilog="examples:\n  cudnn-resolve fleet check -p /shared/envs/torch28 --partition gpu\n"
         "  cudnn-resolve fleet check -p /shared/envs/torch28 --partition gpu --per-kind --json\n"
         "  cudnn-resolve fleet check -p /shared/envs/tf215 --partition gpu --time 20 --queue-wait 60\n",
@@ -128,16 +137,18 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 class _Progress:
-    """One line per change of the job's counts, on a terminal only."""
+    """A line when the job's counts change, and every 15 s while they do not; on a terminal only."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.last = ""
+        self.said_at = 0.0
 
     def __call__(self, snapshot: Any) -> None:
         line = snapshot.line()
-        if self.enabled and line.split(" [")[0] != self.last:
-            self.last = line.split(" [")[0]
+        counts = line.split(" [")[0]
+        if self.enabled and (counts != self.last or snapshot.elapsed - self.said_at >= 15):
+            self.last, self.said_at = counts, snapshot.elapsed
             print(f"fleet: {line}", file=sys.stderr, flush=True)
 
 
@@ -211,10 +222,14 @@ def _doctor(args: argparse.Namespace, runner: Any, workdir: Path, progress: _Pro
     print(f"partition {report.group}: {len(report.nodes)} node(s), {len(report.kinds)} kind(s)")
     if rows:
         print(table(["kind", "nodes", "platform", "driver", "GPUs"], rows))
+    if report.findings:
+        print("findings:")
     for finding in report.findings:
         print(f"  {finding.node}: {finding.message}")
     if files:
-        print(f"wrote {args.output}; resolve for all of them with: cudnn-resolve pins REQUEST --host FILE")
+        print(
+            f"wrote {args.output}; one answer for them all: cudnn-resolve lock REQUEST --host {args.output}"
+        )
     elif args.output is not None:
         print(f"nothing written to {args.output}: no node answered")
     return 0 if report.complete else 1
@@ -262,6 +277,8 @@ def _check(args: argparse.Namespace, runner: Any, workdir: Path, progress: _Prog
     rows = [[n.node, n.gpu, n.driver, n.loaded_cudnn, n.expected, n.conv, n.verdict] for n in report.nodes]
     print(f"environment {prefix} on partition {report.group}")
     print(table(headers, rows))
+    if any(row.messages for row in report.nodes) or report.covered:
+        print("findings:")
     for row in report.nodes:
         for message in row.messages:
             print(f"  {row.node}: {message}")

@@ -322,7 +322,8 @@ class SlurmRunner:
             outcome = Outcome.NOT_STARTED if slurm_state in ("CANCELLED", "PENDING") else Outcome.CANCELLED
             return TaskResult(task.node, outcome, array.cancelled_here[index] + said, job=job)
         detail = {
-            "TIMEOUT": f"ran past the time limit ({slurm_time(batch.time_limit)}) and was stopped",
+            "TIMEOUT": f"ran past its time limit ({state.get('TimeLimit') or slurm_time(batch.time_limit)}) "
+            "and was stopped",
             "CANCELLED": "cancelled by someone else (scancel or an administrator)",
             "PREEMPTED": "preempted by another job",
             "DEADLINE": "did not start before its deadline",
