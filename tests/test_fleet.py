@@ -298,3 +298,20 @@ def test_the_runner_pins_each_task_of_a_held_array(node: str, tmp_path: Path) ->
             ["scontrol", "show", "job", "-o", str(result.job)], capture_output=True, text=True, check=True
         ).stdout
         assert f"ReqNodeList={node}" in shown
+
+
+@pytest.mark.e2e
+def test_fleet_check_of_a_real_torch_environment(cli: Callable[..., Run], node: str, tmp_path: Path) -> None:
+    from .e2e_envs import TORCH, Workspace
+
+    space = Workspace()
+    try:
+        prefix, _ = space.create("torch", TORCH)
+        run = _fleet(cli, tmp_path, "check", "-p", str(prefix), "--partition", "debug")
+    finally:
+        space.close()
+    assert run.code == 0, run.out
+    row = _row(run.json(), node)
+    assert (row["verdict"], row["loaded_cudnn"], row["expected_cudnn"]) == ("PASS", "9.24.0", "9.24.0.43")
+    assert row["conv"] == "cpu ok"  # the fake GPU has no driver behind it
+    assert row["check"]["frameworks"]["torch"]["version"].startswith("2.14.1")
