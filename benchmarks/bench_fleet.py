@@ -5,34 +5,25 @@ Usage: python benchmarks/bench_fleet.py [--partition debug] [--prefix ENV] [--re
 Both run `python -m cudnn_resolve check -p ENV --json` once per node of the partition, a GPU per task
 where the nodes have one: `fleet check` through its own submission (held array, tasks pinned to nodes,
 release, progress polling, reports read back), the bare way as one `sbatch --wait --array=0-N-1` with
-the command as its script. One warm-up run of each, then the two alternate (which goes first swaps every
-repeat); every run's exit code must be the one `check -p ENV` gives on this machine, or the benchmark
-fails. Without --prefix a bare virtual environment is made in a temporary directory. Needs a running
-Slurm (.ci/slurm-up starts the test cluster).
+the command as its script. Measured with benchmarks/harness.py: one warm-up round, then the two alternate
+(which goes first swaps every round); every run's exit code must be the one `check -p ENV` gives on this
+machine, or the benchmark fails. Without --prefix a bare virtual environment is made in a temporary
+directory. Needs a running Slurm (.ci/slurm-up starts the test cluster).
 """
 
 from __future__ import annotations
 
 import argparse
 import shlex
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from harness import Command, Row, measure, print_rows  # run from benchmarks/
+
 CLI = [sys.executable, "-m", "cudnn_resolve"]
-
-
-def _timed(argv: Sequence[str], expected: int, what: str) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(list(argv), capture_output=True, text=True, check=False, timeout=900)
-    elapsed = time.perf_counter() - start
-    if done.returncode != expected:
-        raise SystemExit(f"{what}: exit {done.returncode}, expected {expected}\n{done.stderr[-2000:]}")
-    return elapsed
 
 
 def _nodes(partition: str) -> list[tuple[str, bool]]:
@@ -52,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--partition", default="debug")
     parser.add_argument("--prefix", type=Path, help="the environment to check (default: a bare venv)")
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args(argv)
     nodes = _nodes(args.partition)
     gpus = ["--gres=gpu:1"] if nodes and all(g for _, g in nodes) else []
@@ -63,43 +55,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             subprocess.run([sys.executable, "-m", "uv", "venv", "-q", str(prefix)], check=True)
         prefix = prefix.absolute()
         check = [*CLI, "check", "-p", str(prefix), "--json"]
-        expected = subprocess.run(check, capture_output=True, check=False).returncode
+        codes = frozenset({subprocess.run(check, capture_output=True, check=False).returncode})
         script = root / "check.sh"
         script.write_text(f"#!/bin/sh\nexec {shlex.join(check)}\n")
         bare = [
             "sbatch", "--wait", "--quiet", f"--array=0-{len(nodes) - 1}", f"--partition={args.partition}",
             "--nodes=1", "--ntasks=1", "--time=10", f"--output={root}/bare-%A_%a.out", *gpus, str(script),
         ]  # fmt: skip
-        fleet = [
-            *CLI,
-            "fleet",
-            "check",
-            "-p",
-            str(prefix),
-            "--partition",
-            args.partition,
-            "--workdir",
-            str(root),
-        ]
-        fleet += ["--json"]
-        runs: dict[str, list[float]] = {"fleet": [], "bare": []}
-        commands = {"fleet": fleet, "bare": bare}
-        for name in ("fleet", "bare"):  # warm-up: page cache, Slurm's first scheduling pass
-            _timed(commands[name], expected, f"warm-up {name}")
-        for repeat in range(args.repeats):
-            order = ("fleet", "bare") if repeat % 2 == 0 else ("bare", "fleet")
-            for name in order:
-                runs[name].append(_timed(commands[name], expected, f"{name} run {repeat + 1}"))
-    fleet_min, bare_min = min(runs["fleet"]), min(runs["bare"])
-    fleet_med, bare_med = statistics.median(runs["fleet"]), statistics.median(runs["bare"])
-    print(f"partition {args.partition}: {len(nodes)} node(s); check exit code {expected} on every run")
-    print(f"{'':42} {'min':>8} {'median':>8}")
-    print(f"{'bare sbatch --wait --array of check':42} {bare_min:8.2f} {bare_med:8.2f} s")
-    print(f"{'cudnn-resolve fleet check':42} {fleet_min:8.2f} {fleet_med:8.2f} s")
-    print(
-        f"{'fleet check - bare':42} {fleet_min - bare_min:+8.2f} {fleet_med - bare_med:+8.2f} s "
-        f"({fleet_med / bare_med:.2f}x median, {args.repeats} repeats each)"
-    )
+        fleet = [*CLI, "fleet", "check", "-p", str(prefix), "--partition", args.partition]
+        fleet += ["--workdir", str(root), "--json"]
+        # The exit code each run must give is the one `check` gives here (the node is this machine).
+        peer, ours = measure(
+            [Command("sbatch --wait --array", bare, codes=codes), Command("fleet check", fleet, codes=codes)],
+            args.repeats,
+        )
+    what = "bare venv" if args.prefix is None else str(args.prefix)
+    print(f"partition {args.partition}, {len(nodes)} node(s), {what}; exit code {min(codes)} on every run\n")
+    rows = [
+        Row("bare `sbatch --wait --array` of `check -p ENV --json`", peer),
+        Row("`cudnn-resolve fleet check -p ENV`", ours, peer),
+    ]
+    print_rows(rows, milliseconds=False, as_json=args.json)
     return 0
 
 
