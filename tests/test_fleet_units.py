@@ -14,7 +14,7 @@ from cudnn_resolve.fleet import Outcome, TaskResult
 from cudnn_resolve.fleet.check import node_check
 from cudnn_resolve.fleet.doctor import fold_kinds
 from cudnn_resolve.fleet.runner import unavailable_results
-from cudnn_resolve.fleet.slurm import parse_jobs, parse_sinfo, slurm_time
+from cudnn_resolve.fleet.slurm_text import ARRAY, parse_jobs, parse_sinfo, slurm_time
 from cudnn_resolve.fleet.task import MARKER, run_task
 from cudnn_resolve.hostfile import HostFacts, HostGpu
 from cudnn_resolve.versions import ComputeCapability, DriverVersion, Platform
@@ -58,6 +58,11 @@ def test_scontrol_records_by_array_index() -> None:
     assert {i: f["JobState"] for i, f in failed.items()} == {0: "FAILED", 1: "FAILED", 2: "FAILED"}
     assert failed[1]["ExitCode"] == "3:0"
     assert failed[0]["Command"] == "(null)"
+    # a pending task cancelled before it was split from its array: the record names no task index
+    cancelled = parse_jobs((SLURM / "scontrol-show-job-cancelled-pending.txt").read_text())
+    assert list(cancelled) == [ARRAY]
+    assert cancelled[ARRAY]["JobState"] == "CANCELLED"
+    assert cancelled[ARRAY]["Reason"] == "Resources"
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(10, "0:10"), (60, "1:00"), (600, "10:00"), (3725, "62:05")])

@@ -4,11 +4,10 @@ handed to a shell.
 
 How one task lands on each node: the array is submitted held (``--hold``), each task is pinned with
 ``scontrol update JobId=ID_i ReqNodeList=NODE`` and the array is released (an array of one task is
-submitted with ``--nodelist``). Bounds: ``--time`` per task
-(Slurm stops it, state TIMEOUT), tasks still pending after the queue wait are cancelled here, and
-``--deadline`` makes Slurm drop the job even if this process dies. ``sbatch --wait`` polls at growing
-intervals (up to 32 s in Slurm 22.05), so the state is also read with ``scontrol show job`` and the wait
-ends as soon as every task has ended or printed its report.
+submitted with ``--nodelist``). Bounds: ``--time`` per task (Slurm stops it, state TIMEOUT); tasks still
+pending after the queue wait are cancelled here; ``--deadline`` makes Slurm drop the job even if this
+process dies. ``sbatch --wait`` polls at growing intervals (up to 32 s in Slurm 22.05), so the state is
+also read with ``scontrol show job`` and the wait ends as soon as every task has ended or reported.
 """
 
 from __future__ import annotations
@@ -28,74 +27,11 @@ from typing import Any
 from ..errors import UsageError
 from . import task as task_program
 from .runner import Batch, Node, Outcome, SchedulerError, Snapshot, Task, TaskResult
+from .slurm_text import ARRAY, FINAL, RUNNING, SINFO_FORMAT, parse_jobs, parse_sinfo, slurm_time
 
 NODE_VARIABLE = "SLURMD_NODENAME"  # the node name Slurm gives the task (the NodeName, not the hostname)
 INDEX_VARIABLE = "SLURM_ARRAY_TASK_ID"
-SINFO_FORMAT = "%N|%T|%G|%E"
-# States in which a node takes no new task (sinfo(1), NODE STATE CODES). The "*" suffix means the
-# node is not responding: Slurm allocates it no new work either.
-_DRAINED = {"drained", "draining", "drain"}
-_DOWN = {"down", "fail", "failing", "maint", "unknown", "future", "inval", "reboot_issued", "reboot"}
-_FINAL = {
-    "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "BOOT_FAIL", "DEADLINE", "OUT_OF_MEMORY",
-    "PREEMPTED", "SPECIAL_EXIT", "REVOKED",
-}  # fmt: skip
-_RUNNING = {"RUNNING", "COMPLETING", "CONFIGURING", "STAGE_OUT", "SIGNALING", "RESIZING"}
-_GRES_GPU = re.compile(r"(?:^|,)gpu(?::[^:,(]+)?:(\d+)")
-_FIELD = re.compile(r"(?:^|\s)([A-Za-z][\w:/]*)=")
 GRACE = 60  # seconds past the bounds before the client stops waiting for Slurm itself
-
-
-def parse_sinfo(text: str) -> tuple[Node, ...]:
-    """Nodes from ``sinfo -h -N -o SINFO_FORMAT``, each once, with why none can take a task."""
-    nodes: dict[str, Node] = {}
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        name, state, gres, reason = [*line.split("|"), "", "", ""][:4]
-        base = state.rstrip("*~#!%$@^-+").lower()
-        gpus = sum(int(n) for n in _GRES_GPU.findall(gres))
-        why, answering = None, False
-        said = f": {reason}" if reason and reason != "none" else ""
-        if base in _DRAINED:
-            why, answering = f"drained by an administrator{said} (sinfo state {state})", True
-        elif base == "unknown":
-            why = f"not answering: it has not registered with the controller (sinfo state {state})"
-        elif base in _DOWN or state.endswith("*"):
-            why = f"not answering{said} (sinfo state {state})"
-        nodes.setdefault(name, Node(name, state, gpus, why, answering or why is None))
-    return tuple(nodes.values())
-
-
-def parse_jobs(text: str) -> dict[int, dict[str, str]]:
-    """Array task index -> fields, from ``scontrol show job -o ID`` (one line per job record).
-
-    A record not yet split from its array covers several indexes ("ArrayTaskId=2-5,7"): each gets it.
-    """
-    tasks: dict[int, dict[str, str]] = {}
-    for line in text.splitlines():
-        keys = list(_FIELD.finditer(line))
-        fields = {
-            m.group(1): line[m.end() : keys[i + 1].start() if i + 1 < len(keys) else len(line)].strip()
-            for i, m in enumerate(keys)
-        }
-        for index in _indexes(fields.get("ArrayTaskId", "")):
-            tasks[index] = fields
-    return tasks
-
-
-def _indexes(text: str) -> list[int]:
-    out: list[int] = []
-    for part in text.split("%", maxsplit=1)[0].split(","):
-        low, _, high = part.partition("-")
-        if low.isdigit():
-            out += range(int(low), int(high or low) + 1)
-    return out
-
-
-def slurm_time(seconds: int) -> str:
-    """``M:SS``, a form sbatch --time accepts (Slurm rounds limits up to whole minutes)."""
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 @dataclass
@@ -108,6 +44,8 @@ class _Array:
     process: subprocess.Popen[str] | None = None
     states: dict[int, dict[str, str]] = field(default_factory=dict)
     cancelled_here: dict[int, str] = field(default_factory=dict)
+    reported: set[int] = field(default_factory=set)  # tasks whose report is in their output file
+    listed: bool = True  # False once scontrol no longer lists the job (its records aged out)
 
 
 class SlurmRunner:
@@ -243,8 +181,11 @@ class SlurmRunner:
 
     def _read_states(self, array: _Array) -> None:
         shown = self._call(["scontrol", "show", "job", "-o", array.job])
-        if shown.returncode == 0:  # else the records aged out: keep the last states seen
-            array.states.update(parse_jobs(shown.stdout))
+        array.listed = shown.returncode == 0
+        if array.listed:  # else the records aged out: keep the last states seen
+            records = parse_jobs(shown.stdout)
+            whole = records.get(ARRAY, {})  # the array's own record: the tasks with none of their own
+            array.states = {i: records.get(i, whole) for i in range(len(array.positions))}
 
     def _wait(self, batch: Batch, arrays: list[_Array], progress: Callable[[Snapshot], None]) -> None:
         start = time.monotonic()
@@ -254,18 +195,12 @@ class SlurmRunner:
             for array in arrays:
                 self._read_states(array)
             states = [(a, i, a.states.get(i, {})) for a in arrays for i in range(len(a.positions))]
-            # A task that printed its report is done even before Slurm records the end.
-            ended = [
-                s.get("JobState") in _FINAL or _read_output(_output(batch, a, i))[0] is not None
-                for a, i, s in states
-            ]
+            ended = [self._ended(batch, a, i, s) for a, i, s in states]
             exited = all(a.process is not None and a.process.poll() is not None for a in arrays)
             now = time.monotonic()
             progress(_snapshot(arrays, states, now - start))
-            if all(ended) or exited:
-                if not all(ended):  # sbatch saw the end first: read the final states once more
-                    for array in arrays:
-                        self._read_states(array)
+            # sbatch --wait exiting is a hint; the states decide, unless Slurm no longer lists the job.
+            if all(ended) or (exited and not any(a.listed for a in arrays)):
                 return
             if now - start > batch.queue_wait:
                 for array, index, state in states:
@@ -278,7 +213,7 @@ class SlurmRunner:
                         self._cancel([f"{array.job}_{index}"])
             if now > give_up:
                 for array, index, state in states:
-                    if state.get("JobState") not in _FINAL:
+                    if state.get("JobState") not in FINAL:
                         array.cancelled_here[index] = "Slurm did not end it within its bounds; cancelled"
                 self._cancel([a.job for a in arrays])
                 for array in arrays:
@@ -287,6 +222,15 @@ class SlurmRunner:
             time.sleep(interval)
             # Short checks are the common case: 0.25 s apart for the first 30 s, then `poll`.
             interval = 0.25 if now - start < 30 else self.poll
+
+    def _ended(self, batch: Batch, array: _Array, index: int, state: dict[str, str]) -> bool:
+        """Slurm recorded the end, or the task printed its report (it is done before Slurm says so)."""
+        if state.get("JobState") in FINAL or index in array.reported:
+            return True
+        if _read_output(_output(batch, array, index))[0] is not None:
+            array.reported.add(index)
+            return True
+        return False
 
     def _cancel(self, jobs: Sequence[str]) -> None:
         if jobs and shutil.which("scancel"):
@@ -352,8 +296,8 @@ def _snapshot(
     return Snapshot(
         ",".join(a.job for a in arrays),
         len(states),
-        sum(n in _FINAL for n in names),
-        sum(n in _RUNNING for n in names),
+        sum(n in FINAL for n in names),
+        sum(n in RUNNING for n in names),
         sum(n == "PENDING" for n in names),
         elapsed,
         tuple(reasons),
