@@ -186,3 +186,14 @@ def test_a_lock_covers_each_platform_of_the_hosts(cli: Callable[..., Run], tmp_p
             "compute capability 10.0" if host == "b200" else "compute capability 9.0"
         )
         assert {p["name"]: p["version"] for p in doc["packages"]}["torch"] == "2.14.1"
+
+
+def test_create_from_a_lock_takes_no_host(cli: Callable[..., Run], tmp_path: Path) -> None:
+    lock = tmp_path / "pylock.toml"
+    lock.write_text('lock-version = "1.0"\n')
+    run = cli(
+        "create", "--lock", str(lock), "--host", str(HOSTS / "a100-535.json"), "-p", str(tmp_path / "env")
+    )
+    assert run.code == 2
+    assert "give --host when making the lock" in run.err
+    assert not (tmp_path / "env").exists()
