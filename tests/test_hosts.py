@@ -197,3 +197,20 @@ def test_create_from_a_lock_takes_no_host(cli: Callable[..., Run], tmp_path: Pat
     assert run.code == 2
     assert "give --host when making the lock" in run.err
     assert not (tmp_path / "env").exists()
+
+
+def test_every_resolving_verb_takes_host(cli: Callable[..., Run], tmp_path: Path) -> None:
+    hosts = ["--host", str(HOSTS / "gtx1080-535.json"), "--host", str(HOSTS / "h100-570.json")]
+    said = "Resolved for hosts gtx1080, h100: lowest driver 535.104.05 and GPU compute capability 6.1, 9.0"
+    constraints = cli("constraints", "torch=2.8", *hosts, "-o", str(tmp_path / "c.txt"))
+    assert constraints.code == 0, constraints.err
+    assert f"# {said}" in (tmp_path / "c.txt").read_text()
+    env_file = cli("env-file", "torch=2.8", *hosts, "-o", str(tmp_path / "environment.yml"))
+    assert env_file.code == 0, env_file.err
+    assert f"# {said}" in (tmp_path / "environment.yml").read_text()
+    create = cli("create", "torch=2.8", *hosts, "-p", str(tmp_path / "env"), "--dry-run", "--json")
+    assert create.code == 0, create.err
+    resolution = create.json()["plan"]["resolution"]
+    assert [h["name"] for h in resolution["hosts"]] == ["gtx1080", "h100"]
+    assert resolution["host"]["method"] == "host-files"
+    assert not (tmp_path / "env").exists()
