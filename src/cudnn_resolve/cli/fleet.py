@@ -28,17 +28,35 @@ from types import FrameType
 from typing import Any
 
 from ..errors import InvalidOptionError
+from .helptext import epilog
 from .options import add_json_argument
 from .render import table
 
 HELP = __doc__ or ""
-EXAMPLES = """\
-examples:
-  cudnn-resolve fleet doctor --partition gpu -o hosts.json
-  cudnn-resolve lock torch=2.8 --host hosts.json -o pylock.toml
-  cudnn-resolve fleet check -p /shared/envs/torch28 --partition gpu
-  cudnn-resolve fleet check -p /shared/envs/torch28 --partition gpu --per-kind --json
-"""
+DOCS = "teams.md"
+EXAMPLES = (
+    ("{prog} fleet doctor --partition gpu -o hosts.json", "the facts of every node, one entry per kind"),
+    (
+        "{prog} fleet check -p /shared/envs/torch28 --partition gpu",
+        "check a shared environment on every node (after: lock ... --host hosts.json; create)",
+    ),
+    ("{prog} fleet check -p /shared/envs/torch28 --partition gpu --per-kind --json", "one node per kind"),
+)
+DOCTOR_EXAMPLES = (
+    ("{prog} fleet doctor --partition gpu -o hosts.json", "write the host file --host reads"),
+    ("{prog} fleet doctor --partition gpu --json", "the kinds and findings as JSON"),
+)
+CHECK_EXAMPLES = (
+    ("{prog} fleet check -p /shared/envs/torch28 --partition gpu", "one row per node"),
+    (
+        "{prog} fleet check -p /shared/envs/torch28 --partition gpu --per-kind --json",
+        "one node of each kind; JSON for scripts",
+    ),
+    (
+        "{prog} fleet check -p /shared/envs/tf215 --partition gpu --time 20 --queue-wait 60",
+        "a busy partition: longer bounds",
+    ),
+)
 
 
 def _wrap(text: str) -> str:
@@ -94,7 +112,7 @@ def _common(parser: argparse.ArgumentParser, time_default: str) -> None:
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.epilog = EXAMPLES
+    prog = parser.prog.rsplit(" ", 1)[0]  # cudnn-resolve, or conda cudnn-env inside conda
     sub = parser.add_subparsers(dest="fleet_verb", metavar="doctor|check", parser_class=type(parser))
     sub.required = True
     doctor = sub.add_parser(
@@ -106,9 +124,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
             "with the names of its nodes. Exit 0 when every node answered, 1 otherwise (the file still holds "
             "the nodes that did)."
         ),
-        epilog="examples:\n  cudnn-resolve fleet doctor --partition gpu -o hosts.json\n"
-        "  cudnn-resolve fleet doctor --partition gpu --json\n"
-        "  cudnn-resolve pins torch=2.8 --host hosts.json\n",
+        epilog=epilog(DOCTOR_EXAMPLES, DOCS, prog),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     doctor.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the host file here")
@@ -122,9 +138,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
             "driver, loaded cuDNN, expected cuDNN, conv result, verdict. Exit 0 when every node was checked "
             "and passed, 1 otherwise; each node that could not be checked is named with the reason."
         ),
-        epilog="examples:\n  cudnn-resolve fleet check -p /shared/envs/torch28 --partition gpu\n"
-        "  cudnn-resolve fleet check -p /shared/envs/torch28 --partition gpu --per-kind --json\n"
-        "  cudnn-resolve fleet check -p /shared/envs/tf215 --partition gpu --time 20 --queue-wait 60\n",
+        epilog=epilog(CHECK_EXAMPLES, DOCS, prog),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("-p", "--prefix", type=Path, required=True, metavar="PREFIX", help="the environment")
