@@ -79,6 +79,7 @@ VERB_COMMANDS = {
     "project": ["project", "tf=2.10", *LINUX, "--path", "{tmp}", "--dry-run"],
     "dockerfile": ["dockerfile", "--help"],  # writing one needs the package index (its lock)
     "image": ["image"],
+    "fleet": ["fleet", "check", "--help"],  # its own output needs a Slurm cluster (tests/test_fleet.py)
     "--help": ["--help"],
 }
 
