@@ -32,5 +32,5 @@ def resolve(
     check_versions(kb, request)
     outcome = search(kb, request)
     if isinstance(outcome, Conflict):
-        raise explain_for_hosts(kb, request) if request.hosts else explain_failure(kb, request, outcome)
+        raise (explain_for_hosts if request.hosts else explain_failure)(kb, request, outcome)
     return assemble(kb, request, host, outcome, notes)

@@ -19,7 +19,7 @@ from ..request import Request
 from ..versions import Platform
 from .assemble import assemble
 from .explain import diagnose, explain_failure
-from .search import resolve_chosen
+from .search import Conflict, resolve_chosen, search
 
 
 def host_platforms(hosts: Sequence[HostFacts]) -> tuple[Platform, ...]:
@@ -113,9 +113,9 @@ def _driver_fix(kb: KnowledgeBase, request: Request) -> list[str]:
     return []
 
 
-def explain_for_hosts(kb: KnowledgeBase, request: Request) -> ResolutionImpossibleError:
+def explain_for_hosts(kb: KnowledgeBase, request: Request, conflict: Conflict) -> ResolutionImpossibleError:
     """Why no answer runs on every host of ``request.hosts``, host by host, with verified fixes."""
-    base = explain_failure(kb, request)
+    base = explain_failure(kb, request, conflict)
     hosts = request.hosts
     reasons: list[str] = []
     split: list[str] = []
@@ -124,8 +124,9 @@ def explain_for_hosts(kb: KnowledgeBase, request: Request) -> ResolutionImpossib
         others = tuple(h for h in hosts if h is not host)
         rest = request_for_hosts(request, others) if others else None
         works = _frameworks_text(kb, rest) if rest is not None else None
-        if resolve_chosen(kb, alone) is None:
-            why = "; ".join(diagnose(kb, alone))
+        outcome = search(kb, alone)
+        if isinstance(outcome, Conflict):
+            why = "; ".join(diagnose(kb, alone, outcome))
             reasons.append(f"host {host.label} ({host.describe()}) has no answer even alone: {why}")
         elif rest is not None and works is not None:
             what = _ruled_out_by(kb, request, host, rest)
