@@ -20,11 +20,13 @@ if TYPE_CHECKING:
         CudnnResolveError,
         DataError,
         ResolutionImpossibleError,
+        SearchTooDeepError,
         UnknownVersionError,
         UsageError,
     )
     from .host import HostInfo, detect_host
     from .hostfile import HostFacts, HostGpu, load_host_files
+    from .library import pins
     from .request import FrameworkRequest, Request, Target, parse_frameworks
     from .resolver import Resolution, request_for_hosts, resolve
     from .versions import ComputeCapability, DriverVersion, Platform
@@ -35,6 +37,7 @@ _MODULE_OF = {
     "CudnnResolveError": ".errors",
     "DataError": ".errors",
     "ResolutionImpossibleError": ".errors",
+    "SearchTooDeepError": ".errors",
     "UnknownVersionError": ".errors",
     "UsageError": ".errors",
     "HostInfo": ".host",
@@ -46,6 +49,7 @@ _MODULE_OF = {
     "Request": ".request",
     "Target": ".request",
     "parse_frameworks": ".request",
+    "pins": ".library",
     "Resolution": ".resolver",
     "request_for_hosts": ".resolver",
     "resolve": ".resolver",
@@ -68,6 +72,7 @@ __all__ = [
     "Request",
     "Resolution",
     "ResolutionImpossibleError",
+    "SearchTooDeepError",
     "Target",
     "UnknownVersionError",
     "UsageError",
@@ -76,6 +81,7 @@ __all__ = [
     "load_host_files",
     "load_knowledge_base",
     "parse_frameworks",
+    "pins",
     "request_for_hosts",
     "resolve",
 ]

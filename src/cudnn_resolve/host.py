@@ -11,7 +11,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -229,3 +229,50 @@ def detect_host(
     if found is None:
         return HostInfo(None, (), "none", tuple(attempts))
     return HostInfo(found.driver, found.gpus, found.method, tuple(attempts), found.cuda_driver_max)
+
+
+@dataclass(frozen=True)
+class MachineFacts:
+    """The driver and GPUs to resolve for, the detection to report, and notes saying what was assumed."""
+
+    driver: DriverVersion | None
+    gpus: tuple[ComputeCapability, ...]
+    host: HostInfo
+    notes: tuple[str, ...]
+
+
+def facts_for(
+    platform: Platform,
+    driver: DriverVersion | None = None,
+    gpus: Sequence[ComputeCapability] = (),
+    *,
+    detect: bool = True,
+) -> MachineFacts:
+    """What `pins` and every resolving verb resolve for: the driver and GPUs given, and where one is
+    missing, what detection finds on this machine (only when ``platform`` is this machine's, and
+    ``detect`` is true). The notes say when the answer is a framework's default build for want of facts.
+    """
+    given_driver, given_gpus = driver, tuple(sorted(set(gpus)))
+    found_gpus = given_gpus
+    notes: list[str] = []
+    host = NOT_DETECTED
+    same_machine = platform is host_platform()
+    if detect and not same_machine:
+        host = skipped(f"resolving for {platform}, not this machine")
+        notes.append(f"resolving for {platform}, not this machine: host detection skipped")
+    elif detect and (driver is None or not found_gpus):
+        host = detect_host()
+        driver = driver if driver is not None else host.driver
+        found_gpus = found_gpus or host.capabilities
+    elif detect:
+        host = skipped("--driver and --gpu-arch given")
+    host = replace(host, given_driver=given_driver, given_gpus=given_gpus)
+    if driver is None and not found_gpus:
+        if host.method == "none":
+            notes.append(
+                "no NVIDIA driver found on this machine: the pins are for each framework's default CUDA "
+                "variant; pass --driver and --gpu-arch to resolve for another machine"
+            )
+        elif platform.has_cuda:
+            notes.append("no driver or GPU given: the pins are for each framework's default CUDA variant")
+    return MachineFacts(driver, found_gpus, host, tuple(notes))

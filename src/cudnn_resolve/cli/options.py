@@ -12,7 +12,7 @@ from packaging.version import Version
 
 from ..data import KnowledgeBase, load_knowledge_base
 from ..errors import ConflictingOptionsError, InvalidOptionError
-from ..host import NOT_DETECTED, HostInfo, detect_host, host_platform, skipped
+from ..host import HostInfo, facts_for, host_platform
 from ..hostfile import HostFacts, load_host_files
 from ..request import Request, Target, conda_to_pep440, parse_frameworks
 from ..resolver import Resolution, host_platforms, request_for_hosts, resolve
@@ -157,10 +157,6 @@ def build_request(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> Resol
     gpus = tuple(
         sorted({ComputeCapability.parse(g) for a in args.gpu_arch for g in a.split(",") if g.strip()})
     )
-    notes: list[str] = []
-    given_driver, given_gpus = driver, gpus
-    host = NOT_DETECTED
-    same_machine = platform is host_platform_name()
     if hosts:
         if driver is not None or gpus:
             raise ConflictingOptionsError(
@@ -168,26 +164,10 @@ def build_request(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> Resol
                 "Give the host facts one way: in host files, or as flags",
             )
         host = HostInfo(None, (), "host-files", tuple(f"--host {p}" for p in args.host))
-    elif not args.no_detect and same_machine and (driver is None or not gpus):
-        host = detect_host()
-        if driver is None and host.driver is not None:
-            driver = host.driver
-        if not gpus and host.capabilities:
-            gpus = host.capabilities
-    elif not args.no_detect and same_machine:
-        host = skipped("--driver and --gpu-arch given")
-    if not args.no_detect and not same_machine and not hosts:
-        host = skipped(f"resolving for {platform}, not this machine")
-        notes.append(f"resolving for {platform}, not this machine: host detection skipped")
-    host = replace(host, given_driver=given_driver, given_gpus=given_gpus)
-    if driver is None and not gpus and not hosts:
-        if host.method == "none":
-            notes.append(
-                "no NVIDIA driver found on this machine: the pins are for each framework's default CUDA "
-                "variant; pass --driver and --gpu-arch to resolve for another machine"
-            )
-        elif platform.has_cuda:
-            notes.append("no driver or GPU given: the pins are for each framework's default CUDA variant")
+        notes: list[str] = []
+    else:
+        facts = facts_for(platform, driver, gpus, detect=not args.no_detect)
+        driver, gpus, host, notes = facts.driver, facts.gpus, facts.host, list(facts.notes)
     kb = load_knowledge_base(args.data_dir.resolve() if args.data_dir else None)
     request = Request(
         frameworks=parse_frameworks(args.request),
