@@ -118,3 +118,23 @@ def test_nvidia_smi_failure_is_reported(tmp_path: Path) -> None:
     assert not info.found
     assert "exit 9" in info.attempts[-1]
     assert "could not communicate" in info.attempts[-1]
+
+
+def test_an_nvml_fault_after_init_is_an_attempt_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import pynvml
+
+    from cudnn_resolve.host import NO_DETECT_VARIABLE, detect_host
+
+    def not_supported() -> str:
+        raise pynvml.NVMLError(pynvml.NVML_ERROR_NOT_SUPPORTED)
+
+    monkeypatch.delenv(NO_DETECT_VARIABLE, raising=False)
+    monkeypatch.setattr(pynvml, "nvmlInit", lambda: None)
+    monkeypatch.setattr(pynvml, "nvmlShutdown", lambda: None)
+    monkeypatch.setattr(pynvml, "nvmlSystemGetDriverVersion", not_supported)
+    info = detect_host(proc_path=tmp_path / "no-such-file", nvidia_smi=None)
+    assert info.driver is None
+    assert info.attempts[0].startswith("nvml: NVML: NVMLError")
+    assert "Not Supported" in info.attempts[0]

@@ -64,27 +64,43 @@ def _list(answer: dict[str, Any], key: str) -> list[str] | None:
 
 def _check_answer(expect: dict[str, Any], answer: dict[str, Any]) -> None:
     for key, value in expect.items():
-        if key == "exit":
-            continue
-        if key == "null":
-            for null_key in value:
-                assert answer[null_key] is None, f"{null_key}: {answer[null_key]!r} is not null"
-        elif key == "frameworks":
-            got = [f"{f['name']}=={f['version']}" for f in answer["frameworks"]]
-            got += [f"{f['name']}=={f['version']}+{f['variant']}" for f in answer["frameworks"]]
-            for item in value:
-                assert item in got, f"frameworks: {item} not in {got}"
-        elif key == "index_urls":
-            assert answer["pip"]["index_urls"] == value
+        if key in SPECIAL_KEYS:
+            SPECIAL_KEYS[key](value, answer)
         elif (items := _list(answer, key)) is not None:
             (_contains_all if key.endswith("_include") else _contains_none)(items, value, key)
-        elif key == "host":  # the keys given must match; the others (nulls in JSON) are left out
-            for host_key, host_value in value.items():
-                assert answer["host"][host_key] == host_value, (
-                    f"host.{host_key}: {answer['host'][host_key]!r}"
-                )
         else:
             assert answer[key] == value, f"{key}: {answer[key]!r} != {value!r}"
+
+
+def _nulls(keys: list[str], answer: dict[str, Any]) -> None:
+    for key in keys:
+        assert answer[key] is None, f"{key}: {answer[key]!r} is not null"
+
+
+def _frameworks(wanted: list[str], answer: dict[str, Any]) -> None:
+    got = [f"{f['name']}=={f['version']}" for f in answer["frameworks"]]
+    got += [f"{f['name']}=={f['version']}+{f['variant']}" for f in answer["frameworks"]]
+    for item in wanted:
+        assert item in got, f"frameworks: {item} not in {got}"
+
+
+def _index_urls(urls: list[str], answer: dict[str, Any]) -> None:
+    assert answer["pip"]["index_urls"] == urls
+
+
+def _host(given: dict[str, Any], answer: dict[str, Any]) -> None:
+    # the keys given must match; the others (nulls in JSON) are left out
+    for key, value in given.items():
+        assert answer["host"][key] == value, f"host.{key}: {answer['host'][key]!r}"
+
+
+SPECIAL_KEYS: dict[str, Callable[[Any, dict[str, Any]], None]] = {
+    "exit": lambda value, answer: None,  # checked before the answer is read
+    "null": _nulls,
+    "frameworks": _frameworks,
+    "index_urls": _index_urls,
+    "host": _host,
+}
 
 
 def check(expect: dict[str, Any], run: Run) -> None:

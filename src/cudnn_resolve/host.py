@@ -114,6 +114,8 @@ def _from_nvml() -> HostInfo:
             gpus.append(
                 Gpu(index, _text(pynvml.nvmlDeviceGetName(handle)), ComputeCapability(major, minor), memory)
             )
+    except pynvml.NVMLError as exc:  # a driver or library fault after init: this method has no answer
+        raise LookupError(f"NVML: {type(exc).__name__}: {_text(exc)}") from None
     finally:
         pynvml.nvmlShutdown()
     cuda_max = cuda_version_text(cuda)
@@ -216,9 +218,6 @@ def detect_host(
             info = method()
         except (LookupError, InvalidOptionError, OSError) as exc:
             attempts.append(f"{name}: {exc}")
-            continue
-        except Exception as exc:  # NVML raises its own error classes for driver/library faults
-            attempts.append(f"{name}: {type(exc).__name__}: {exc}")
             continue
         attempts.append(f"{name}: driver {info.driver}")
         if found is None:

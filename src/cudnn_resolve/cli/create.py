@@ -19,7 +19,7 @@ from packaging.specifiers import SpecifierSet
 
 from ..data import load_knowledge_base
 from ..env_layout import backend_python
-from ..envs import BACKENDS, CheckFailedError, Plan, build, choose_backend, named_prefix
+from ..envs import BACKENDS, CheckFailedError, Created, Plan, build, choose_backend, named_prefix
 from ..envs.create import errors_of
 from ..envs.progress import Progress
 from ..envs.python_finder import find_python
@@ -29,7 +29,6 @@ from ..lock.check import read_lock
 from ..lock.merge import python_range
 from ..request import Target
 from ..resolver import resolve
-from ..verify.findings import Finding
 from ..versions import version
 from .conda_context import add_channel_arguments, channels_of, conda_context
 from .options import add_json_argument, add_request_arguments, build_request, require_pip_packages
@@ -165,18 +164,8 @@ def execute(args: argparse.Namespace) -> int:
     progress = Progress.for_terminal(args.json)
     plan = make_plan(args)
     progress.say(f"backend: {plan.backend} ({plan.backend_reason}); python: {plan.python}")
-    channels = f"channels: {', '.join(plan.channels)}" if plan.backend in CONDA_FORMAT else None
     if args.dry_run:
-        if args.json:
-            print(json.dumps({"schema": 1, "dry_run": True, "plan": _plan_json(plan)}, indent=2))
-        else:
-            print(f"would create {plan.prefix.absolute()} with {plan.backend} ({plan.backend_reason})")
-            print(f"python: {plan.python}")
-            if channels:
-                print(channels)
-            for package in plan.packages:
-                print(f"  {package}")
-        return 0
+        return _print_dry_run(plan, args.json)
     try:
         created = build(plan, load_knowledge_base(), progress, check=not args.no_check, force=args.force)
     except CheckFailedError as failed:
@@ -184,32 +173,48 @@ def execute(args: argparse.Namespace) -> int:
     context = conda_context(args)
     if context is not None and plan.backend in CONDA_FORMAT:
         context.register(created.prefix)  # `conda env list` and `conda doctor` know it from now on
-    findings: tuple[Finding, ...] = created.verdict.findings if created.verdict else ()
-    if args.json:
-        body = {
-            "schema": 1,
-            "created": str(plan.prefix.absolute()),
-            "plan": _plan_json(plan),
-            "preloaded_libraries": list(created.preloaded),
-            "check": None
-            if created.verdict is None
-            else {
-                "passed": created.verdict.passed,
-                "loaded_cudnn": created.verdict.loaded_cudnn,
-                "findings": [f.to_json() for f in findings],
-            },
-        }
-        print(json.dumps(body, indent=2))
-        return 0
-    print(f"created {plan.prefix.absolute()} ({plan.backend})")
-    if channels:
-        print(channels)
-    if created.verdict is not None:
-        print(f"smoke test: PASS, loaded cuDNN {created.verdict.loaded_cudnn}")
-        for message in created.messages():
-            print(f"  {message}")
-    else:
-        print("smoke test: skipped (--no-check)")
-    python = backend_python(plan.prefix.absolute(), plan.backend)
-    print(f"run it with: {python}  (no activation needed)")
+    print(json.dumps(_created_json(plan, created), indent=2) if args.json else _created_text(plan, created))
     return 0
+
+
+def _channels_line(plan: Plan) -> list[str]:
+    return [f"channels: {', '.join(plan.channels)}"] if plan.backend in CONDA_FORMAT else []
+
+
+def _print_dry_run(plan: Plan, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"schema": 1, "dry_run": True, "plan": _plan_json(plan)}, indent=2))
+        return 0
+    lines = [f"would create {plan.prefix.absolute()} with {plan.backend} ({plan.backend_reason})"]
+    lines += [f"python: {plan.python}", *_channels_line(plan), *(f"  {package}" for package in plan.packages)]
+    print("\n".join(lines))
+    return 0
+
+
+def _created_json(plan: Plan, created: Created) -> dict[str, object]:
+    verdict = created.verdict
+    return {
+        "schema": 1,
+        "created": str(plan.prefix.absolute()),
+        "plan": _plan_json(plan),
+        "preloaded_libraries": list(created.preloaded),
+        "check": None
+        if verdict is None
+        else {
+            "passed": verdict.passed,
+            "loaded_cudnn": verdict.loaded_cudnn,
+            "findings": [f.to_json() for f in verdict.findings],
+        },
+    }
+
+
+def _created_text(plan: Plan, created: Created) -> str:
+    lines = [f"created {plan.prefix.absolute()} ({plan.backend})", *_channels_line(plan)]
+    if created.verdict is not None:
+        lines.append(f"smoke test: PASS, loaded cuDNN {created.verdict.loaded_cudnn}")
+        lines += [f"  {message}" for message in created.messages()]
+    else:
+        lines.append("smoke test: skipped (--no-check)")
+    python = backend_python(plan.prefix.absolute(), plan.backend)
+    lines.append(f"run it with: {python}  (no activation needed)")
+    return "\n".join(lines)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+from pathlib import Path
 
 from ..data import load_knowledge_base, shipped_data_dir
 from ..data.overlay import overlay_dir
@@ -49,60 +50,65 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    overlay = overlay_dir()
-    if args.action == "reset":
-        existed = overlay.exists()
-        shutil.rmtree(overlay, ignore_errors=True)
-        print(
-            json.dumps({"schema": 1, "removed": str(overlay) if existed else None})
-            if args.json
-            else (f"removed {overlay}" if existed else f"no data overlay at {overlay}")
-        )
-        return 0
-    directory = args.data_dir.resolve() if args.data_dir else shipped_data_dir()
+    action = {"reset": _reset, "show": _show, "update": _update}[args.action]
+    return action(args, overlay_dir())
+
+
+def _reset(args: argparse.Namespace, overlay: Path) -> int:
+    existed = overlay.exists()
+    shutil.rmtree(overlay, ignore_errors=True)
+    print(
+        json.dumps({"schema": 1, "removed": str(overlay) if existed else None})
+        if args.json
+        else (f"removed {overlay}" if existed else f"no data overlay at {overlay}")
+    )
+    return 0
+
+
+def _show(args: argparse.Namespace, overlay: Path) -> int:
     kb = load_knowledge_base(args.data_dir.resolve() if args.data_dir else None)
-    if args.action == "show":
-        files = sorted(p.name for p in overlay.glob("*.toml")) if overlay.is_dir() else []
-        body = {
-            "schema": 1,
-            "shipped": str(directory),
-            "overlay": str(overlay),
-            "overlay_files": files,
-            "tensorflow": f"{kb.tensorflow[0].versions[0]} .. {kb.tensorflow[-1].versions[-1]}",
-            "torch": f"{kb.torch[0].versions[0]} .. {kb.torch[-1].versions[-1]}",
-            "jax": f"{kb.jax[0].version} .. {kb.jax[-1].version}",
-        }
-        if args.json:
-            print(json.dumps(body, indent=2))
-        else:
-            for key, value in body.items():
-                if key != "schema":
-                    print(f"{key}: {value}")
-        return 0
+    files = sorted(p.name for p in overlay.glob("*.toml")) if overlay.is_dir() else []
+    body = {
+        "schema": 1,
+        "shipped": str(args.data_dir.resolve() if args.data_dir else shipped_data_dir()),
+        "overlay": str(overlay),
+        "overlay_files": files,
+        "tensorflow": f"{kb.tensorflow[0].versions[0]} .. {kb.tensorflow[-1].versions[-1]}",
+        "torch": f"{kb.torch[0].versions[0]} .. {kb.torch[-1].versions[-1]}",
+        "jax": f"{kb.jax[0].version} .. {kb.jax[-1].version}",
+    }
+    if args.json:
+        print(json.dumps(body, indent=2))
+    else:
+        print("\n".join(f"{key}: {value}" for key, value in body.items() if key != "schema"))
+    return 0
+
+
+def _update(args: argparse.Namespace, overlay: Path) -> int:
+    """`update` (and `update --check`): exit 1 with --check when the data is behind the index."""
+    kb = load_knowledge_base(args.data_dir.resolve() if args.data_dir else None)
+    directory = args.data_dir.resolve() if args.data_dir else shipped_data_dir()
     progress = Progress.for_terminal(args.json)
     result = refresh(kb, directory, args.series, progress.stage)
     progress.finish()
     written = [] if args.check else write_overlay(result, overlay)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "schema": 1,
-                    "behind": result.behind,
-                    "written": [str(p) for p in written],
-                    "changes": [c.__dict__ for c in result.changes],
-                    "not_refreshed": result.not_refreshed,
-                },
-                indent=2,
-            )
-        )
+        body = {
+            "schema": 1,
+            "behind": result.behind,
+            "written": [str(p) for p in written],
+            "changes": [c.__dict__ for c in result.changes],
+            "not_refreshed": result.not_refreshed,
+        }
+        print(json.dumps(body, indent=2))
     else:
-        for change in result.changes:
-            print(f"{change.framework} {change.version}: {change.kind} ({change.detail})")
-        for item in result.not_refreshed:
-            print(f"not refreshed: {item}")
-        for path in written:
-            print(f"wrote {path}")
+        lines = [f"{c.framework} {c.version}: {c.kind} ({c.detail})" for c in result.changes]
+        lines += [f"not refreshed: {item}" for item in result.not_refreshed]
+        lines += [f"wrote {path}" for path in written]
         if args.check and result.behind:
-            print("the compatibility data is behind the package index: run 'cudnn-resolve data update'")
+            lines.append(
+                "the compatibility data is behind the package index: run 'cudnn-resolve data update'"
+            )
+        if lines:
+            print("\n".join(lines))
     return 1 if args.check and result.behind else 0

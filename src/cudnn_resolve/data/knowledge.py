@@ -169,7 +169,10 @@ def _read_cache(path: Path, fingerprint: tuple[tuple[str, int, int], ...]) -> Kn
     try:
         with path.open("rb") as handle:
             key, kb = pickle.load(handle)
-    except Exception:  # a missing, truncated or stale cache is rebuilt from the TOML files
+    # Unpickling a truncated or stale file raises more than one documented type (the pickle module's
+    # documentation names UnpicklingError, AttributeError, EOFError, ImportError and IndexError, "not
+    # necessarily limited to"): any of them means the cache is rebuilt from the TOML files.
+    except Exception:
         return None
     return kb if key == _cache_key(fingerprint) and isinstance(kb, KnowledgeBase) else None
 

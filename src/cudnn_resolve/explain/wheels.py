@@ -5,6 +5,7 @@ framework build pins. Nothing here is a table of its own; every name and version
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from packaging.version import Version
 
@@ -88,15 +89,8 @@ def cudnn_fixes(
     pins: dict[int, tuple[Version, str]] = {}  # CUDA major -> (pip version, who pins it)
     majors: set[int] = set()
     if framework in (None, "torch"):
-        for release in kb.torch:
-            for variant in release.variants:
-                # Only pins a wheel delivers (older builds bundled their cuDNN inside the torch wheel).
-                build = kb.cudnn_build(variant.cudnn, variant.cuda.major)
-                delivered = build is not None and build.pip == variant.cudnn
-                if delivered and variant.cudnn.release[:3] == compiled.release[:3]:
-                    pins.setdefault(
-                        variant.cuda.major, (variant.cudnn, f"PyTorch {release.series} {variant.name}")
-                    )
+        for major, pinned in _torch_pins(kb, compiled):
+            pins.setdefault(major, pinned)
     if framework in (None, "tensorflow"):
         for extra in kb.and_cuda.values():
             if extra.tested_cudnn.release[:3] == compiled.release[:3]:
@@ -118,6 +112,17 @@ def cudnn_fixes(
                 f"pip install nvidia-cudnn-cu{cuda}=={nearest[cuda]}  # nearest build at or above {compiled}"
             )
     return fixes
+
+
+def _torch_pins(kb: KnowledgeBase, compiled: Version) -> Iterator[tuple[int, tuple[Version, str]]]:
+    """(CUDA major, (cuDNN wheel version, which build)) for each PyTorch variant built with ``compiled``
+    whose cuDNN a wheel delivers (older builds bundled their cuDNN inside the torch wheel)."""
+    for release in kb.torch:
+        for variant in release.variants:
+            build = kb.cudnn_build(variant.cudnn, variant.cuda.major)
+            delivered = build is not None and build.pip == variant.cudnn
+            if delivered and variant.cudnn.release[:3] == compiled.release[:3]:
+                yield variant.cuda.major, (variant.cudnn, f"PyTorch {release.series} {variant.name}")
 
 
 def _nearest_builds(kb: KnowledgeBase, compiled: Version) -> dict[int, Version]:

@@ -203,25 +203,34 @@ class SlurmRunner:
             if all(ended) or (exited and not any(a.listed for a in arrays)):
                 return
             if now - start > batch.queue_wait:
-                for array, index, state in states:
-                    if state.get("JobState") == "PENDING" and index not in array.cancelled_here:
-                        reason = state.get("Reason", "")
-                        array.cancelled_here[index] = (
-                            f"did not start within the queue wait ({batch.queue_wait} s; Slurm: {reason}); "
-                            "cancelled"
-                        )
-                        self._cancel([f"{array.job}_{index}"])
+                self._cancel_pending(batch, states)
             if now > give_up:
-                for array, index, state in states:
-                    if state.get("JobState") not in FINAL:
-                        array.cancelled_here[index] = "Slurm did not end it within its bounds; cancelled"
-                self._cancel([a.job for a in arrays])
-                for array in arrays:
-                    self._read_states(array)
+                self._cancel_unfinished(arrays, states)
                 return
             time.sleep(interval)
             # Short checks are the common case: 0.25 s apart for the first 30 s, then `poll`.
             interval = 0.25 if now - start < 30 else self.poll
+
+    def _cancel_pending(self, batch: Batch, states: list[tuple[_Array, int, dict[str, str]]]) -> None:
+        """Tasks still waiting for a node after the queue wait: cancelled, each with Slurm's reason."""
+        for array, index, state in states:
+            if state.get("JobState") == "PENDING" and index not in array.cancelled_here:
+                reason = state.get("Reason", "")
+                array.cancelled_here[index] = (
+                    f"did not start within the queue wait ({batch.queue_wait} s; Slurm: {reason}); cancelled"
+                )
+                self._cancel([f"{array.job}_{index}"])
+
+    def _cancel_unfinished(
+        self, arrays: list[_Array], states: list[tuple[_Array, int, dict[str, str]]]
+    ) -> None:
+        """Past every bound: what Slurm has not ended is cancelled, and the states read once more."""
+        for array, index, state in states:
+            if state.get("JobState") not in FINAL:
+                array.cancelled_here[index] = "Slurm did not end it within its bounds; cancelled"
+        self._cancel([a.job for a in arrays])
+        for array in arrays:
+            self._read_states(array)
 
     def _ended(self, batch: Batch, array: _Array, index: int, state: dict[str, str]) -> bool:
         """Slurm recorded the end, or the task printed its report (it is done before Slurm says so)."""

@@ -178,32 +178,40 @@ def _cross_framework(chosen: list[FrameworkCandidate]) -> str:
 def find_fixes(kb: KnowledgeBase, request: Request) -> list[str]:
     """Single changes to the request that make it resolvable, each verified by resolving."""
     fixes: list[str] = []
-
-    def works(changed: Request) -> dict[str, Candidate] | None:
-        return resolve_chosen(kb, changed)
-
     if request.driver is not None:
-        chosen = works(replace(request, driver=None))
+        chosen = resolve_chosen(kb, replace(request, driver=None))
         if chosen is not None:
-            answer = assemble(kb, replace(request, driver=None), None, chosen)
-            fixes.append(_driver_fix(kb, answer))
-    if request.python is not None and works(replace(request, python=None)) is not None:
-        fitting = [m for m in python_minors(kb) if works(replace(request, python=version(m))) is not None]
+            fixes.append(_driver_fix(kb, assemble(kb, replace(request, driver=None), None, chosen)))
+    if request.python is not None and resolve_chosen(kb, replace(request, python=None)) is not None:
+        fitting = [m for m in python_minors(kb) if resolve_chosen(kb, replace(request, python=version(m)))]
         if fitting:
             fixes.append(f"use Python {', '.join(sorted(fitting, key=version))} instead of {request.python}")
-    if request.cuda is not None and works(replace(request, cuda=None)) is not None:
-        fixes.append(f"drop --cuda {option_text(request.cuda)}")
-    if request.cudnn is not None and works(replace(request, cudnn=None)) is not None:
-        fixes.append(f"drop --cudnn {option_text(request.cudnn)}")
-    if request.target is Target.PIP and works(replace(request, target=Target.CONDA)) is not None:
-        fixes.append("use --target conda (CUDA and cuDNN from conda-forge)")
-    if request.platform is Platform.WIN_64:
-        linux = replace(request, platform=Platform.LINUX_64)
-        if works(linux) is not None:
-            fixes.append("run under WSL2 and resolve with --platform linux-64")
+    fixes += [fix for changed, fix in _option_changes(request) if resolve_chosen(kb, changed) is not None]
     for wanted in request.frameworks:
         fixes += _framework_fixes(kb, request, wanted)
     return fixes
+
+
+def _option_changes(request: Request) -> list[tuple[Request, str]]:
+    """The request without one of its restricting options (or on the platform that has builds), and
+    the fix that change is: offered only where resolving it succeeds."""
+    changes = []
+    if request.cuda is not None:
+        changes.append((replace(request, cuda=None), f"drop --cuda {option_text(request.cuda)}"))
+    if request.cudnn is not None:
+        changes.append((replace(request, cudnn=None), f"drop --cudnn {option_text(request.cudnn)}"))
+    if request.target is Target.PIP:
+        changes.append(
+            (replace(request, target=Target.CONDA), "use --target conda (CUDA and cuDNN from conda-forge)")
+        )
+    if request.platform is Platform.WIN_64:
+        changes.append(
+            (
+                replace(request, platform=Platform.LINUX_64),
+                "run under WSL2 and resolve with --platform linux-64",
+            )
+        )
+    return changes
 
 
 def _driver_fix(kb: KnowledgeBase, answer: Resolution) -> str:

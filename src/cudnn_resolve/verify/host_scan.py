@@ -12,7 +12,7 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,27 +131,12 @@ def _main_libraries(directory: Path) -> Iterable[Path]:
 
 
 def find_cudnn(toolkits: list[Toolkit], home: Path, env: dict[str, str]) -> list[CudnnCopy]:
+    """Every cuDNN copy findable on this machine, each once (by real path), with where it was found."""
     copies: dict[str, CudnnCopy] = {}
-
-    def add(path: Path, how: str) -> None:
+    for path, how in _cudnn_candidates(toolkits, home, env):
         real = str(path.resolve())
         if real not in copies:
             copies[real] = CudnnCopy(str(path), cudnn_library_version(str(path)), how)
-
-    for name, paths in elf.loader_cache().items():
-        if re.fullmatch(r"libcudnn\.so\.\d+", name):
-            for cached in paths:
-                add(Path(cached), "ld.so cache")
-    for directory in SYSTEM_LIB_DIRS:
-        for p in _main_libraries(Path(directory)):
-            add(p, "system directory")
-    for toolkit in toolkits:
-        for sub in ("lib64", "lib", "targets/x86_64-linux/lib"):
-            for p in _main_libraries(Path(toolkit.path) / sub):
-                add(p, f"CUDA toolkit {toolkit.path}")
-    for prefix in conda_environments(home, env):
-        for p in _main_libraries(prefix / "lib"):
-            add(p, f"conda environment {prefix}")
     for header in (
         Path("/usr/include/cudnn_version.h"),
         *(Path(t.path) / "include/cudnn_version.h" for t in toolkits),
@@ -159,3 +144,20 @@ def find_cudnn(toolkits: list[Toolkit], home: Path, env: dict[str, str]) -> list
         if header.is_file():
             copies.setdefault(str(header), CudnnCopy(str(header), header_version(header), "header"))
     return list(copies.values())
+
+
+def _cudnn_candidates(toolkits: list[Toolkit], home: Path, env: dict[str, str]) -> Iterator[tuple[Path, str]]:
+    """libcudnn main libraries, in the order the loader would prefer their places: its cache, the system
+    directories, the CUDA toolkits, conda environments."""
+    for name, paths in elf.loader_cache().items():
+        if re.fullmatch(r"libcudnn\.so\.\d+", name):
+            yield from ((Path(cached), "ld.so cache") for cached in paths)
+    for directory in SYSTEM_LIB_DIRS:
+        yield from ((p, "system directory") for p in _main_libraries(Path(directory)))
+    for toolkit in toolkits:
+        for sub in ("lib64", "lib", "targets/x86_64-linux/lib"):
+            yield from (
+                (p, f"CUDA toolkit {toolkit.path}") for p in _main_libraries(Path(toolkit.path) / sub)
+            )
+    for prefix in conda_environments(home, env):
+        yield from ((p, f"conda environment {prefix}") for p in _main_libraries(prefix / "lib"))

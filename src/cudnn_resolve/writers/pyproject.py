@@ -163,15 +163,7 @@ def _edit_sources(uv: Any, config: UvProjectConfig, previous: set[str], where: s
         raise ProjectFileError(where, "[tool.uv] sources is not a table", "Correct [tool.uv.sources]")
     created = sources is None
     have = {} if sources is None else sources.unwrap()
-    for package in sorted(config.pinned_names() | set(wanted)):
-        if package in have and package not in previous and have[package] != wanted.get(package):
-            needs = f"from {wanted[package][0]['index']}" if package in wanted else "from the default index"
-            raise ProjectFileError(
-                where,
-                f"[tool.uv.sources] routes {package} to {have[package]!r}; "
-                f"the answer needs {package} {needs}",
-                f"Remove the hand-written {package} source (or ask for the build it names)",
-            )
+    _refuse_hand_written_sources(have, wanted, config.pinned_names() | set(wanted), previous, where)
     for package in sorted(previous & set(have)):
         if sources is not None and have[package] != wanted.get(package):
             del sources[package]
@@ -193,6 +185,26 @@ def _edit_sources(uv: Any, config: UvProjectConfig, previous: set[str], where: s
     elif sources is not None and created:
         sources.add(tomlkit.nl())  # a blank line before whatever table follows
     return written
+
+
+def _refuse_hand_written_sources(
+    have: dict[str, Any],
+    wanted: dict[str, list[dict[str, str]]],
+    packages: set[str],
+    previous: set[str],
+    where: str,
+) -> None:
+    """A source the user wrote (not one an earlier run wrote) that routes a pinned package elsewhere
+    than the answer needs: bad input, never overwritten."""
+    for package in sorted(packages):
+        if package in have and package not in previous and have[package] != wanted.get(package):
+            needs = f"from {wanted[package][0]['index']}" if package in wanted else "from the default index"
+            raise ProjectFileError(
+                where,
+                f"[tool.uv.sources] routes {package} to {have[package]!r}; "
+                f"the answer needs {package} {needs}",
+                f"Remove the hand-written {package} source (or ask for the build it names)",
+            )
 
 
 def _edit_indexes(uv: Any, config: UvProjectConfig, previous: set[str], where: str) -> list[str]:
