@@ -11,7 +11,6 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from cudnn_resolve.data import KnowledgeBase
-from cudnn_resolve.resolver.needs import exact_pin
 from cudnn_resolve.versions import Platform
 
 from .terminal import on_terminal
@@ -35,7 +34,7 @@ def test_torch_default_wheel_pins(kb: KnowledgeBase, torch: str) -> None:
     release = next(r for r in kb.torch if Version(torch) in r.versions)
     resolved = uv_compile(f"torch=={torch}", _python_for(release.python))
     assert resolved["torch"] == torch
-    pins = {r.name: exact_pin(r) for r in record.requires}
+    pins = {r.name: r.exact_pin() for r in record.requires}
     cudnn = next(name for name in pins if name.startswith("nvidia-cudnn"))
     assert Version(resolved[cudnn]) == pins[cudnn]
     for name, pin in pins.items():
@@ -48,7 +47,7 @@ def test_tensorflow_and_cuda_pins(kb: KnowledgeBase, tf: str) -> None:
     extra = kb.and_cuda[Version(tf)]
     resolved = uv_compile(f"tensorflow[and-cuda]=={tf}", "3.11")
     for req in extra.requires:
-        pin = exact_pin(req)
+        pin = req.exact_pin()
         if pin is not None:
             assert Version(resolved[req.name]) == pin, req.name
     assert Version(resolved["nvidia-cudnn-cu12"]) == extra.tested_cudnn

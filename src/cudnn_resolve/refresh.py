@@ -24,7 +24,6 @@ from .data.knowledge import DATA_FILES
 from .data.wheels import WheelRequirement
 from .fileio import write_files
 from .requirement_lines import parse_pin_line
-from .resolver.needs import constraint_pin
 from .tomlwrite import dumps
 from .uvtool import UV_PLATFORMS, UvError, run_uv
 from .versions import Platform
@@ -115,7 +114,7 @@ def _pins_that_differ(requires: Sequence[WheelRequirement], resolved: Mapping[st
     pull in transitively is not compared)."""
     differ = []
     for req in requires:
-        pin = constraint_pin(req)
+        pin = req.constraint_pin()
         if pin is None:
             continue
         have = resolved.get(req.name)
@@ -225,7 +224,7 @@ def refresh_torch(
 
 def refresh_tensorflow(kb: KnowledgeBase, result: Refresh, count: int, say: Callable[[str], None]) -> None:
     for extra in list(kb.and_cuda.values())[-count:]:
-        exact = [r for r in extra.requires if constraint_pin(r) and r.name.startswith("nvidia-")]
+        exact = [r for r in extra.requires if r.constraint_pin() and r.name.startswith("nvidia-")]
         say(f"resolving tensorflow[and-cuda]=={extra.version}")
         release = next(r for r in kb.tensorflow if extra.version in r.versions)
         pythons = [p for p in PYTHONS if release.linux.python.contains(p)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 from ..versions import canonical_name
 
@@ -30,6 +31,34 @@ class WheelRequirement:
 
         req = Requirement(text)
         return cls(canonical_name(req.name), tuple(sorted(req.extras)), req.specifier)
+
+    def exact_pin(self) -> Version | None:
+        """The one version the requirement allows (``==X``, or ``>=X,<=X`` as JAX writes its plugin)."""
+        specs = list(self.specifier)
+        if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
+            return Version(specs[0].version)
+        bounds = {s.operator: s.version for s in specs}
+        if (
+            len(specs) == 2
+            and bounds.keys() == {">=", "<="}
+            and Version(bounds[">="]) == Version(bounds["<="])
+        ):
+            return Version(bounds[">="])
+        return None
+
+    def constraint_pin(self) -> str | None:
+        """``name==version`` for a constraints file, or None where the requirement names no single
+        version.
+
+        pip constraints files take plain pins. A bounded range (torch 2.12 declares
+        ``nvidia-cublas>=13.1.0.3,<=13.1.1.3``) is pinned to its inclusive upper bound, the version an
+        installer picks; an open range is left to the installer.
+        """
+        pin = self.exact_pin()
+        if pin is None:
+            upper = [s.version for s in self.specifier if s.operator == "<="]
+            pin = Version(upper[0]) if len(upper) == 1 and "*" not in upper[0] else None
+        return None if pin is None else f"{self.name}=={pin}"
 
     def __str__(self) -> str:
         extras = f"[{','.join(self.extras)}]" if self.extras else ""

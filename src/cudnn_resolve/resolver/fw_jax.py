@@ -12,7 +12,7 @@ from ..data import KnowledgeBase
 from ..data.frameworks import JaxCuda, JaxRelease
 from ..request import Request
 from .model import FrameworkCandidate, PackageSet
-from .needs import constraint_pin, wheel_constraints
+from .needs import wheel_constraints
 
 NAME = "jax"
 
@@ -30,7 +30,7 @@ def _candidate(release: JaxRelease, extra: JaxCuda, rank: int) -> FrameworkCandi
     plugin_pins = tuple(
         pin
         for r in extra.requires
-        if not r.name.startswith("nvidia-") and r.name != "jax" and (pin := constraint_pin(r)) is not None
+        if not r.name.startswith("nvidia-") and r.name != "jax" and (pin := r.constraint_pin()) is not None
     )
     return FrameworkCandidate(
         identifier=NAME,

@@ -17,7 +17,7 @@ from ..data.frameworks import AndCuda, GpuConfig, TensorflowRelease
 from ..request import Request, Target
 from ..versions import Platform, same_major_at_least
 from .model import CUDA, CUDNN, Constraint, Delivery, FrameworkCandidate, PackageSet
-from .needs import constraint_pin, requirement_line, wheel_constraints
+from .needs import requirement_line, wheel_constraints
 
 NAME = "tensorflow"
 LAST_NATIVE_WINDOWS = "2.10"
@@ -59,7 +59,7 @@ def _and_cuda(release: TensorflowRelease, extra: AndCuda) -> FrameworkCandidate:
     cuda, cudnn = wheel_constraints(
         extra.requires, origin, release.linux.cuda, extra.tested_cudnn, cuda_prefer=extra.tested_cuda
     )
-    pins = [p for p in map(constraint_pin, extra.requires) if p is not None]
+    pins = [p for p in (r.constraint_pin() for r in extra.requires) if p is not None]
     notes = []
     unusable = [r for r in extra.requires if r.name == "tensorrt"]
     if unusable:

@@ -17,7 +17,6 @@ from ..request import Request
 from ..versions import Platform, specifier
 from .inference import torch_arch
 from .model import CUDA, CUDNN, Constraint, FrameworkCandidate, PackageSet
-from .needs import constraint_pin
 from .rules import gpu_not_in_build
 
 NAME = "torch"
@@ -50,7 +49,7 @@ def _candidate(
     if default is not None and default.variant == variant.name:
         # The index's default wheel: its own nvidia-* pins go into the constraints as they are.
         torch_pin = f"torch=={version}"
-        pins = tuple(p for p in map(constraint_pin, default.requires) if p is not None)
+        pins = tuple(p for p in (r.constraint_pin() for r in default.requires) if p is not None)
         packages = PackageSet(
             requirements=(torch_pin,),
             constraints=(torch_pin, *_companions(release, version, ""), *pins),

@@ -11,37 +11,12 @@ from ..versions import major_minor, specifier
 from .model import CUDA, CUDNN, Constraint, Delivery
 
 
-def exact_pin(req: WheelRequirement) -> Version | None:
-    """The one version a requirement allows (``==X``, or ``>=X,<=X`` as JAX writes its plugin), else None."""
-    specs = list(req.specifier)
-    if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
-        return Version(specs[0].version)
-    bounds = {s.operator: s.version for s in specs}
-    if len(specs) == 2 and bounds.keys() == {">=", "<="} and Version(bounds[">="]) == Version(bounds["<="]):
-        return Version(bounds[">="])
-    return None
-
-
 def requirement_line(req: WheelRequirement, keep_extras: bool = True) -> str:
     """``name[extras]==1.2`` without markers (the emitted files target one platform each); a
     requirement that allows one version is written ``==version``, as pip constraints files need."""
     extras = f"[{','.join(sorted(req.extras))}]" if keep_extras and req.extras else ""
-    pin = exact_pin(req)
+    pin = req.exact_pin()
     return f"{req.name}{extras}=={pin}" if pin is not None else f"{req.name}{extras}{req.specifier}"
-
-
-def constraint_pin(req: WheelRequirement) -> str | None:
-    """``name==version`` for a constraints file, or None where the requirement names no single version.
-
-    pip constraints files take plain pins. A bounded range (torch 2.12 declares
-    ``nvidia-cublas>=13.1.0.3,<=13.1.1.3``) is pinned to its inclusive upper bound, the version an
-    installer picks; an open range is left to the installer.
-    """
-    pin = exact_pin(req)
-    if pin is None:
-        upper = [s.version for s in req.specifier if s.operator == "<="]
-        pin = Version(upper[0]) if len(upper) == 1 and "*" not in upper[0] else None
-    return None if pin is None else f"{req.name}=={pin}"
 
 
 def nvidia_requirements(requires: Iterable[WheelRequirement]) -> list[WheelRequirement]:
@@ -65,8 +40,8 @@ def wheel_constraints(
     cudnn_reqs = [r for r in nvidia if r.name.startswith("nvidia-cudnn-cu")]
     other = [r for r in nvidia if not r.name.startswith("nvidia-cudnn-cu")]
     runtime = next((r for r in other if r.name.startswith("nvidia-cuda-runtime-cu")), None)
-    runtime_pin = exact_pin(runtime) if runtime is not None else None
-    if runtime_pin is not None and all(exact_pin(r) is not None for r in other):
+    runtime_pin = runtime.exact_pin() if runtime is not None else None
+    if runtime_pin is not None and all(r.exact_pin() is not None for r in other):
         cuda = Constraint(CUDA, specifier(f"=={major_minor(runtime_pin)}"), origin)
     else:
         cuda = Constraint(
@@ -77,7 +52,7 @@ def wheel_constraints(
             delivery=Delivery.PIP,
             pip_ranges=tuple(other),
         )
-    pin = exact_pin(cudnn_reqs[0]) if cudnn_reqs else None
+    pin = cudnn_reqs[0].exact_pin() if cudnn_reqs else None
     if pin is not None:
         cudnn = Constraint(CUDNN, specifier(f"=={pin}"), origin)
     elif cudnn_reqs:
