@@ -4,7 +4,8 @@ older cuDNN on LD_LIBRARY_PATH is refused as a base and fails the build of the s
 
 Needs rootful podman and the local python:3.11-slim base that the shared containers setup.sh provides.
 .ci/run runs it and sets CUDNN_RESOLVE_REQUIRE_CONTAINERS=1: there (and wherever CI or that variable is
-set) a missing podman fails these tests; elsewhere they are skipped with the command that sets it up. Downloads (GBs of wheels) go to the build's cache mounts, kept by podman across
+set) a missing podman fails these tests; elsewhere they are skipped with the command that sets it up.
+Downloads (GBs of wheels) go to the build's cache mounts, kept by podman across
 builds in one place; every image and container the tests make is removed.
 """
 
