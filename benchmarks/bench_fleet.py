@@ -26,14 +26,17 @@ from harness import Command, Row, measure, print_rows  # run from benchmarks/
 CLI = [sys.executable, "-m", "cudnn_resolve"]
 
 
-def _nodes(partition: str) -> list[tuple[str, bool]]:
-    out = subprocess.run(
+def _nodes(partition: str) -> list[tuple[str, bool]] | None:
+    """The partition's usable nodes and whether each has a GPU; None where Slurm does not answer."""
+    done = subprocess.run(
         ["sinfo", "-h", "-N", "-p", partition, "-t", "idle,mixed,allocated", "-o", "%N|%G"],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
-    return sorted({(n, "gpu" in g) for n, g in (line.split("|") for line in out.split())})
+        check=False,
+    )
+    if done.returncode != 0:
+        return None
+    return sorted({(n, "gpu" in g) for n, g in (line.split("|") for line in done.stdout.split())})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,6 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args(argv)
     nodes = _nodes(args.partition)
+    if nodes is None:
+        print(
+            f"bench_fleet: Slurm does not answer for partition {args.partition!r}: start it "
+            "(.ci/slurm-up start, as .ci/run does) and run this again",
+            file=sys.stderr,
+        )
+        return 2
     gpus = ["--gres=gpu:1"] if nodes and all(g for _, g in nodes) else []
     with tempfile.TemporaryDirectory(prefix="cudnn-resolve-bench-fleet-", dir=Path.cwd()) as tmp:
         root = Path(tmp)

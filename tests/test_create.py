@@ -154,11 +154,16 @@ def stalled_index() -> Iterator[str]:
 
 
 def _create(prefix: Path, index: str) -> subprocess.Popen[str]:
+    # UV_NO_CACHE makes uv download from the stalled index; its temporary cache is not removed when uv is
+    # interrupted, so it goes to a TMPDIR under the test's own directory, removed with it.
+    tmp = prefix.parent / "tmp"
+    tmp.mkdir(exist_ok=True)
     env = {
         **os.environ,
         "UV_INDEX_URL": index,
         "UV_HTTP_TIMEOUT": "600",
         "UV_NO_CACHE": "1",
+        "TMPDIR": str(tmp),
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     return subprocess.Popen(

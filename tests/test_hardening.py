@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -234,3 +237,44 @@ def test_errors_quote_the_last_lines_of_a_tools_output_without_credentials() -> 
     output = "Resolving\n\n  fetching https://user:secret@example.invalid/simple\nerror: no such version\n"
     assert output_tail(output, 2) == "fetching https://***@example.invalid/simple error: no such version"
     assert output_tail("   \n", 3) == "no output"
+
+
+def test_sigterm_ends_a_check_like_ctrl_c(tmp_path: Path) -> None:
+    """A scheduler's cancel or time limit sends SIGTERM: the probe's child stops and its temporary
+    directory goes (Python's default for SIGTERM is to die on the spot and leave both)."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    calls = tmp_path / "calls"
+    interpreter = tmp_path / "python"  # answers the interpreter query, then hangs in the probe
+    interpreter.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "-c" ]; then printf "CPython 3.11.7 0"; exit 0; fi\n'
+        f'echo "$$" > "{calls}"\n'
+        "exec sleep 120\n"
+    )
+    interpreter.chmod(0o755)
+    env = {**os.environ, "TMPDIR": str(tmp), "CUDNN_RESOLVE_NO_DETECT": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cudnn_resolve", "check", "--python", str(interpreter)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not calls.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert calls.exists(), "the probe never started"
+        assert list(tmp.glob("cudnn-resolve-probe-*"))
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert "interrupted" in err
+    assert "Traceback" not in err
+    assert not list(tmp.iterdir())
+    child = int(calls.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)
