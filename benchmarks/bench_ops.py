@@ -113,6 +113,9 @@ def create_rows(root: Path, uv: str, rounds: int) -> tuple[list[Row], Path]:
         'set -e; "$1" venv -q --python "$2" "$3"; '
         '"$1" pip install -q --compile-bytecode --python "$3/bin/python" -r "$4" -c "$5"'
     )
+    # The interpreter the raw commands use: without --python, create takes the newest Python the frameworks
+    # allow on this machine (another wheel set, another bytecode compiler), which is not the same work.
+    same_python = ["--python", sys.executable]
     p, o, c = measure(
         [
             Command(
@@ -132,12 +135,12 @@ def create_rows(root: Path, uv: str, rounds: int) -> tuple[list[Row], Path]:
             ),
             Command(
                 "create --no-check",
-                [*CLI, "create", REQUEST, "-p", str(ours), "--no-detect", "--no-check"],
+                [*CLI, "create", REQUEST, "-p", str(ours), *same_python, "--no-detect", "--no-check"],
                 setup=lambda: fresh(ours),
             ),
             Command(
                 "create",
-                [*CLI, "create", REQUEST, "-p", str(checked), "--no-detect"],
+                [*CLI, "create", REQUEST, "-p", str(checked), *same_python, "--no-detect"],
                 setup=lambda: fresh(checked),
                 expect=lambda out: "9.24.0" in out,
             ),

@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from cudnn_resolve.envs import python_finder
 from cudnn_resolve.envs.python_finder import (
     NoMatchingPythonError,
     ask,
@@ -176,3 +177,25 @@ def test_create_with_no_python_allowed_fails_before_touching_anything(
     assert "no Python >=3.7,<3.11 interpreter was found" in run.err
     assert "Install Python 3.10, the newest allowed" in run.err
     assert not (machine / "env").exists()
+
+
+def test_a_named_version_found_nearby_does_not_run_uv(machine: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--python 3.10` with a 3.10 on PATH: uv's list (most of a second) is not asked; without one there,
+    it is, and a uv-managed 3.10 is used."""
+    asked: list[str] = []
+
+    def uv_list() -> Iterator[Path]:
+        asked.append("uv")
+        yield managed
+
+    managed = _standin(machine / "uv-pythons" / "cpython-3.10.16" / "bin" / "python3", "3.10.16")
+    monkeypatch.setattr(python_finder, "_uv", uv_list)
+    _standin(machine / "bin" / "python3.10", "3.10.13")
+    tf210 = SpecifierSet(">=3.7,<3.11")
+    assert str(find_python(tf210, "3.10").version) == "3.10.13"
+    assert asked == []
+    assert str(find_python(tf210).version) == "3.10.16"  # no version named: every source, newest wins
+    assert asked == ["uv"]
+    (machine / "bin" / "python3.10").unlink()
+    assert find_python(tf210, "3.10").path == managed
+    assert asked == ["uv", "uv"]
