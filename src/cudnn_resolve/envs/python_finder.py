@@ -212,21 +212,23 @@ def tool_sources() -> Sources:
     return [("uv", _uv()), ("py launcher", _py_launcher())]
 
 
-def candidates(sources: Sources | None = None) -> list[tuple[Path, str]]:
-    """Every interpreter path worth asking, with where it was found; one entry per real file."""
-    seen: dict[str, tuple[Path, str]] = {}
+def candidates(sources: Sources | None = None, known: Sequence[Interpreter] = ()) -> list[tuple[Path, str]]:
+    """Every interpreter path worth asking, with where it was found; one entry per real file, none for
+    the files of ``known`` (already asked)."""
+    seen: dict[str, tuple[Path, str] | None] = {os.path.realpath(i.path): None for i in known}
     for found_by, paths in sources if sources is not None else nearby_sources() + tool_sources():
         for path in paths:
             seen.setdefault(os.path.realpath(path), (path, found_by))
-    return list(seen.values())
+    return [c for c in seen.values() if c is not None]
 
 
-def installed(sources: Sources | None = None) -> list[Interpreter]:
-    """Every CPython on this machine (or in ``sources``), newest first (the order found breaks ties)."""
-    found = candidates(sources)
+def installed(sources: Sources | None = None, known: Sequence[Interpreter] = ()) -> list[Interpreter]:
+    """Every CPython on this machine (or in ``sources``), with ``known`` (found before the others),
+    newest first (the order found breaks ties)."""
+    found = candidates(sources, known)
     with ThreadPoolExecutor(max_workers=8) as pool:
         asked = list(pool.map(lambda c: ask(*c), found))
-    interpreters = [i for i in asked if i is not None]
+    interpreters = [*known, *(i for i in asked if i is not None)]
     return sorted(interpreters, key=lambda i: i.version, reverse=True)
 
 
@@ -279,10 +281,13 @@ def find_python(spec: SpecifierSet, explicit: str | None = None, prefer: str | N
         return given
     allowed = spec & SpecifierSet(f"=={explicit}.*") if explicit else spec
     if explicit:  # a version was named: one found by reading files will do, before running uv and py
-        for interpreter in installed(nearby_sources()):
+        nearby = installed(nearby_sources())
+        for interpreter in nearby:
             if allowed.contains(interpreter.version):
                 return interpreter
-    found = installed()
+        found = installed(tool_sources(), known=nearby)
+    else:
+        found = installed()
     for interpreter in found:
         if allowed.contains(interpreter.version):
             return interpreter
