@@ -112,7 +112,9 @@ def _end_on_sigterm_as_on_ctrl_c() -> None:
     for SIGTERM is to die on the spot, leaving both)."""
     import signal  # noqa: PLC0415  # 5 ms of enum set-up, not paid by --version
 
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
     signal.signal(signal.SIGTERM, interrupt)
+
+
+def interrupt(signum: int, frame: object) -> None:
+    """A signal handler that turns the signal into Ctrl-C's KeyboardInterrupt."""
+    raise KeyboardInterrupt

@@ -24,10 +24,10 @@ import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from ..errors import InvalidOptionError
+from . import interrupt
 from .helptext import epilog
 from .options import add_json_argument
 from .render import table
@@ -173,16 +173,12 @@ def _workdir(base: Path | None) -> Iterator[Path]:
         path = Path(tempfile.mkdtemp(prefix=".cudnn-resolve-fleet-", dir=where))
     except OSError as exc:
         raise InvalidOptionError("--workdir", str(where), f"a writable directory ({exc.strerror})") from None
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # a kill cancels the jobs like Ctrl-C
+    previous = signal.signal(signal.SIGTERM, interrupt)  # a kill cancels the jobs like Ctrl-C
     try:
         yield path
     finally:
         signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def execute(args: argparse.Namespace) -> int:
